@@ -1,0 +1,72 @@
+"""Typed settings, read once from the environment (prefix ``WENYUAN_``) and injected.
+
+Nothing else in Wenyuan reads ``os.environ``: components receive a ``Settings``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("wenyuan", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform. Each one is listed in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="WENYUAN_", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder holding the SQLite database, the search index and reports.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the database; default SQLite file `wenyuan.db` in the data "
+            "folder. Use `postgresql+psycopg://user@host/db` for PostgreSQL."
+        ),
+    )
+    host: str = Field(default="127.0.0.1", description="Address `serve` and `demo` bind to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` and `demo` use.")
+    log_level: str = Field(default="info", description="Lowest log level written.")
+    log_json: bool = Field(
+        default=False, description="Write logs as JSON lines (default: readable console lines)."
+    )
+    ingest_batch_size: int = Field(
+        default=2000, ge=1, le=100_000, description="Records written per ingest transaction."
+    )
+    index_writer_memory_mb: int = Field(
+        default=256, ge=16, le=4096, description="Memory budget of the search index writer."
+    )
+    max_search_limit: int = Field(
+        default=100, ge=1, le=1000, description="Largest number of hits one search may ask for."
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'wenyuan.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built once from the environment."""
+    return Settings()

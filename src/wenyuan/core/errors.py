@@ -1,0 +1,91 @@
+"""The one exception tree of Wenyuan.
+
+Every error raised above a domain's boundary is a ``WenyuanError``; library errors
+(SQLAlchemy, tantivy, XML and JSON parsers) are translated where they happen.
+
+    WenyuanError
+    ├── InvalidInput (ValueError)       the caller sent something we cannot accept
+    │   └── SourceError                 a source file or record is malformed
+    ├── NotFound (LookupError)          the thing asked for does not exist
+    ├── Conflict                        the request clashes with stored state
+    └── StorageError (OSError)          the database, index or disk failed
+
+Each error carries its context as attributes; the API maps the tree to RFC 9457
+problem+json in one place (``wenyuan.api.problems``) and the CLI to one line and exit code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Conflict", "InvalidInput", "NotFound", "SourceError", "StorageError", "WenyuanError"]
+
+
+class WenyuanError(Exception):
+    """Root of every error Wenyuan raises on purpose.
+
+    ``title`` is a short, stable summary for the kind of problem; ``status`` is the HTTP
+    status it maps to; ``detail`` is the human explanation of this occurrence.
+    """
+
+    title = "Wenyuan error"
+    status = 500
+    type_slug = "error"
+
+    def __init__(self, detail: str, **context: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.context = context
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "detail": self.detail, **self.context}
+
+
+class InvalidInput(WenyuanError, ValueError):
+    """The input cannot be accepted as given: fix the named field or value and retry."""
+
+    title = "Invalid input"
+    status = 422
+    type_slug = "invalid-input"
+
+
+class SourceError(InvalidInput):
+    """A source file or record is malformed.
+
+    ``source``, ``position`` and ``reason`` say which file, where in it, and what is wrong;
+    the ingest pipeline reports the record and goes on with the next one.
+    """
+
+    title = "Malformed source data"
+    type_slug = "source-error"
+
+    def __init__(self, reason: str, *, source: str = "", position: str = "") -> None:
+        where = f"{source} at {position}: " if source or position else ""
+        super().__init__(f"{where}{reason}", source=source, position=position, reason=reason)
+        self.source = source
+        self.position = position
+        self.reason = reason
+
+
+class NotFound(WenyuanError, LookupError):
+    """The thing asked for does not exist; check the identifier."""
+
+    title = "Not found"
+    status = 404
+    type_slug = "not-found"
+
+
+class Conflict(WenyuanError):
+    """The request clashes with what is stored; reload the current state and retry."""
+
+    title = "Conflict"
+    status = 409
+    type_slug = "conflict"
+
+
+class StorageError(WenyuanError, OSError):
+    """The database, the index or the disk failed; nothing was half-written. Retry later."""
+
+    title = "Storage failure"
+    status = 503
+    type_slug = "storage-error"
