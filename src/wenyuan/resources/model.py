@@ -103,6 +103,9 @@ class Record(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
     flags: list[str] = []
     notes: list[str] = []
     extra: dict[str, Any] = {}
+    #: Text to index instead of ``body`` where the source's own writing needs repair (for
+    #: example chinese-poetry's ``{上休下鳥}`` placeholders resolved); ``body`` stays as written.
+    search_text: str | None = None
 
     @property
     def id(self) -> str:

@@ -1,0 +1,331 @@
+"""The record store: batch upserts by content hash, reads, the change feed, ingest runs.
+
+All SQL goes through SQLAlchemy Core with bound parameters. A batch is one transaction: its
+records, their change-feed entries and nothing else land together or not at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from wenyuan.core.errors import InvalidInput, NotFound, StorageError
+from wenyuan.resources.model import Record, decode_record, encode_record
+from wenyuan.resources.tables import changes, ingest_runs, records, watermarks
+
+__all__ = ["BatchResult", "Change", "RecordPage", "RecordStore", "RunCounts"]
+
+_IN_CHUNK = 500  # ids per IN (...) clause: well under every database's parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One entry of the change feed; ``record`` is None for a deletion (tombstone)."""
+
+    seq: int
+    record_id: str
+    op: str
+    record: Record | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPage:
+    records: list[Record]
+    next_cursor: str | None
+
+
+@dataclass(slots=True)
+class RunCounts:
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def encode_cursor(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise InvalidInput("the cursor is not one this server issued", cursor=cursor) from exc
+    if not value.startswith("r-") or len(value) > 24:
+        raise InvalidInput("the cursor is not one this server issued", cursor=cursor)
+    return value
+
+
+class RecordStore:
+    """Records in the platform database. Thread-safe: each call takes its own connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- writes -------------------------------------------------------------------------
+
+    def upsert_batch(self, batch: Sequence[Record], run_id: int | None = None) -> BatchResult:
+        """Write ``batch`` in one transaction; a record whose content is unchanged is skipped.
+
+        Within a batch the last record with a given id wins.
+        """
+        by_id: dict[str, Record] = {}
+        for record in batch:
+            by_id[record.id] = record
+        encoded = {rid: encode_record(rec) for rid, rec in by_id.items()}
+        hashes = {rid: hashlib.sha256(data).hexdigest() for rid, data in encoded.items()}
+        now = _now()
+        try:
+            with self.engine.begin() as conn:
+                existing = self._existing_hashes(conn, list(by_id))
+                inserts: list[dict[str, object]] = []
+                updates: list[dict[str, object]] = []
+                for rid, record in by_id.items():
+                    old = existing.get(rid)
+                    if old == hashes[rid]:
+                        continue
+                    row = {
+                        "title": record.title()[:2000],
+                        "type": record.type,
+                        "earliest": record.time.earliest if record.time else None,
+                        "latest": record.time.latest if record.time else None,
+                        "content_hash": hashes[rid],
+                        "data": encoded[rid].decode(),
+                        "ingest_run": run_id,
+                        "updated_at": now,
+                    }
+                    if old is None:
+                        row.update(
+                            id=rid, source=record.source, source_id=record.source_id,
+                            created_at=now,
+                        )
+                        inserts.append(row)
+                    else:
+                        row["b_id"] = rid
+                        updates.append(row)
+                if inserts:
+                    conn.execute(records.insert(), inserts)
+                if updates:
+                    conn.execute(
+                        records.update()
+                        .where(records.c.id == sa.bindparam("b_id"))
+                        .values(
+                            {
+                                k: sa.bindparam(k)
+                                for k in (
+                                    "title", "type", "earliest", "latest", "content_hash",
+                                    "data", "ingest_run", "updated_at",
+                                )
+                            }
+                        ),
+                        updates,
+                    )
+                feed = [{"record_id": r["id"], "op": "upsert", "at": now} for r in inserts]
+                feed += [{"record_id": r["b_id"], "op": "upsert", "at": now} for r in updates]
+                if feed:
+                    conn.execute(changes.insert(), feed)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"could not write a batch of {len(by_id)} records: {exc}") from exc
+        return BatchResult(len(inserts), len(updates), len(by_id) - len(inserts) - len(updates))
+
+    def delete(self, record_ids: Sequence[str]) -> int:
+        """Delete records, leaving a tombstone in the change feed for each one deleted."""
+        now = _now()
+        deleted = 0
+        with self.engine.begin() as conn:
+            for chunk in _chunks(list(record_ids), _IN_CHUNK):
+                found = [
+                    r[0]
+                    for r in conn.execute(sa.select(records.c.id).where(records.c.id.in_(chunk)))
+                ]
+                if not found:
+                    continue
+                conn.execute(records.delete().where(records.c.id.in_(found)))
+                conn.execute(
+                    changes.insert(),
+                    [{"record_id": rid, "op": "delete", "at": now} for rid in found],
+                )
+                deleted += len(found)
+        return deleted
+
+    @staticmethod
+    def _existing_hashes(conn: Connection, ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(ids, _IN_CHUNK):
+            query = sa.select(records.c.id, records.c.content_hash).where(records.c.id.in_(chunk))
+            found.update((row.id, row.content_hash) for row in conn.execute(query))
+        return found
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> Record:
+        """The record with ``record_id``; raises ``NotFound``."""
+        with self.engine.connect() as conn:
+            data = conn.execute(
+                sa.select(records.c.data).where(records.c.id == record_id)
+            ).scalar_one_or_none()
+        if data is None:
+            raise NotFound(f"no record with id {record_id!r}", record_id=record_id)
+        return decode_record(data)
+
+    def get_many(self, record_ids: Sequence[str]) -> dict[str, Record]:
+        out: dict[str, Record] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(record_ids), _IN_CHUNK):
+                query = sa.select(records.c.id, records.c.data).where(records.c.id.in_(chunk))
+                for row in conn.execute(query):
+                    out[row.id] = decode_record(row.data)
+        return out
+
+    def page(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int = 50,
+        type: str | None = None,
+        source: str | None = None,
+    ) -> RecordPage:
+        """Records in id order after ``cursor``, optionally of one type or source."""
+        query = sa.select(records.c.id, records.c.data).order_by(records.c.id).limit(limit + 1)
+        if cursor:
+            query = query.where(records.c.id > decode_cursor(cursor))
+        if type:
+            query = query.where(records.c.type == type)
+        if source:
+            query = query.where(records.c.source == source)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        items = [decode_record(row.data) for row in rows[:limit]]
+        next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+        return RecordPage(items, next_cursor)
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(records)).scalar_one())
+
+    def counts_by_source(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(records.c.source, sa.func.count()).group_by(records.c.source)
+            ).all()
+        return {source: int(n) for source, n in rows}
+
+    def iter_all(self, batch_size: int = 5000) -> Iterator[list[tuple[str, Record]]]:
+        """Every record, in id order, in lists of ``batch_size`` (keyset pagination)."""
+        last = ""
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.select(records.c.id, records.c.data)
+                    .where(records.c.id > last)
+                    .order_by(records.c.id)
+                    .limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            yield [(row.id, decode_record(row.data)) for row in rows]
+            last = rows[-1].id
+
+    # -- change feed --------------------------------------------------------------------
+
+    def last_seq(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(changes.c.seq))).scalar_one() or 0)
+
+    def changes_since(self, seq: int, limit: int = 5000) -> list[Change]:
+        """Changes after ``seq`` in order, each with the record's current content.
+
+        A record changed several times appears once per change; consumers apply them in
+        order, so the last one wins.
+        """
+        query = (
+            sa.select(changes.c.seq, changes.c.record_id, changes.c.op, records.c.data)
+            .select_from(changes.outerjoin(records, records.c.id == changes.c.record_id))
+            .where(changes.c.seq > seq)
+            .order_by(changes.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        out: list[Change] = []
+        for row in rows:
+            record = decode_record(row.data) if row.data is not None else None
+            op = row.op if record is not None else "delete"
+            out.append(Change(int(row.seq), row.record_id, op, record))
+        return out
+
+    def watermark(self, consumer: str) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(watermarks.c.seq).where(watermarks.c.consumer == consumer)
+            ).scalar_one_or_none()
+        return int(value or 0)
+
+    def set_watermark(self, consumer: str, seq: int) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                watermarks.update().where(watermarks.c.consumer == consumer).values(seq=seq)
+            )
+            if done.rowcount == 0:
+                conn.execute(watermarks.insert().values(consumer=consumer, seq=seq))
+
+    # -- ingest runs --------------------------------------------------------------------
+
+    def start_run(self, source: str, path: str) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                ingest_runs.insert().values(
+                    source=source, path=path, status="running", started_at=_now(),
+                    read=0, created=0, updated=0, unchanged=0, rejected=0,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(
+        self, run_id: int, counts: RunCounts, status: str, report_path: str | None
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                ingest_runs.update()
+                .where(ingest_runs.c.id == run_id)
+                .values(
+                    status=status, finished_at=_now(), report_path=report_path,
+                    **_counts_dict(counts),
+                )
+            )
+
+
+def _counts_dict(counts: RunCounts) -> dict[str, int]:
+    return {
+        "read": counts.read,
+        "created": counts.created,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "rejected": counts.rejected,
+    }
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

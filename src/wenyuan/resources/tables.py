@@ -1,0 +1,71 @@
+"""The tables the resources domain owns: records, the change feed, ingest runs, watermarks.
+
+``changes`` is a transactional outbox: every write to ``records`` appends to it in the same
+transaction, with a monotonic sequence number. Consumers (the search index, later the RDF
+store and the OAI-PMH provider) keep a watermark into it in ``watermarks`` and catch up
+from there after a crash.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = ["changes", "ingest_runs", "metadata", "records", "watermarks"]
+
+metadata = sa.MetaData()
+
+# SQLite makes an INTEGER PRIMARY KEY an alias of the rowid; PostgreSQL gets a BIGINT identity.
+_Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+records = sa.Table(
+    "records",
+    metadata,
+    sa.Column("id", sa.String(24), primary_key=True),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("source_id", sa.String(512), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("earliest", sa.Integer),
+    sa.Column("latest", sa.Integer),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("ingest_run", sa.Integer),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("source", "source_id", name="uq_records_source_id"),
+)
+sa.Index("ix_records_type", records.c.type)
+
+changes = sa.Table(
+    "changes",
+    metadata,
+    sa.Column("seq", _Seq, primary_key=True, autoincrement=True),
+    sa.Column("record_id", sa.String(24), nullable=False),
+    sa.Column("op", sa.String(8), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+ingest_runs = sa.Table(
+    "ingest_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("read", sa.Integer, nullable=False, default=0),
+    sa.Column("created", sa.Integer, nullable=False, default=0),
+    sa.Column("updated", sa.Integer, nullable=False, default=0),
+    sa.Column("unchanged", sa.Integer, nullable=False, default=0),
+    sa.Column("rejected", sa.Integer, nullable=False, default=0),
+    sa.Column("report_path", sa.Text),
+)
+
+watermarks = sa.Table(
+    "watermarks",
+    metadata,
+    sa.Column("consumer", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+)

@@ -1,0 +1,260 @@
+"""The embedded search backend: a tantivy index on disk behind the ``Index`` protocol.
+
+Text is analysed in Python (``_analysis``) and handed to tantivy pre-split on spaces, so the
+index and the query see exactly the same tokens: character unigrams with positions (phrase
+matches), bigrams (ranking), pinyin, and English with stemming. Facets are tantivy terms
+aggregations on raw fast fields; years are integer fast fields.
+
+Hazards: tantivy allows one writer per index across processes; the writer is opened for a
+batch of writes and released at ``commit``, so a running server and a CLI ingest can take
+turns. Readers reload at most once a second to see commits made by another process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from wenyuan.core.errors import InvalidInput, StorageError
+from wenyuan.core.text import cjk_bigrams
+from wenyuan.search._analysis import analyze_query, pinyin_tokens, text_tokens
+from wenyuan.search._types import (
+    FACETS,
+    FacetCount,
+    Hit,
+    IndexDocument,
+    SearchQuery,
+    SearchResult,
+)
+
+__all__ = ["TantivyIndex"]
+
+_SCHEMA_VERSION = "1"
+_Occur = tantivy.Occur
+_Q = tantivy.Query
+
+# Boosts: a match in a title or a name outweighs one in the body; whole-phrase matches
+# outweigh scattered bigrams; poems in the classic anthologies (a popularity signal) get a
+# small constant lift. Tuned on the known-item benchmark (benchmarks/bench_search.py).
+_BOOST_TITLE = 3.0
+_BOOST_CREATOR = 3.0
+_BOOST_PHRASE_BODY = 2.0
+_BOOST_PHRASE_TITLE = 4.0
+_BOOST_PINYIN = 3.0
+_BOOST_POPULAR = 2.0
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    for name in FACETS:
+        sb.add_text_field(name, tokenizer_name="raw", fast=True)
+    for name in ("title_u", "creator_u", "body_u"):
+        sb.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+    for name in ("title_b", "creator_b", "body_b"):
+        sb.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
+    sb.add_text_field("pinyin", tokenizer_name="whitespace", index_option="position")
+    sb.add_text_field("en", tokenizer_name="en_stem", index_option="position")
+    sb.add_integer_field("earliest", indexed=True, fast=True)
+    sb.add_integer_field("latest", indexed=True, fast=True)
+    sb.add_integer_field("popular", indexed=True, fast=True)
+    return sb.build()
+
+
+class TantivyIndex:
+    """A tantivy index in ``path`` (created if absent)."""
+
+    def __init__(self, path: Path, *, writer_memory_mb: int = 256, threads: int = 2) -> None:
+        self.path = path
+        self._schema = _schema()
+        self._writer_memory = writer_memory_mb * 1024 * 1024
+        self._threads = threads
+        self._writer: Any = None
+        self._lock = threading.Lock()
+        self._reloaded = 0.0
+        marker = path / "wenyuan-schema"
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            if marker.exists() and marker.read_text().strip() != _SCHEMA_VERSION:
+                raise StorageError(
+                    f"the search index at {path} was built by another version; run "
+                    "`wenyuan reindex` to rebuild it"
+                )
+            self._index = tantivy.Index(self._schema, path=str(path), reuse=True)
+            marker.write_text(_SCHEMA_VERSION)
+        except ValueError as exc:
+            raise StorageError(f"cannot open the search index at {path}: {exc}") from exc
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def _get_writer(self) -> Any:
+        if self._writer is None:
+            try:
+                self._writer = self._index.writer(self._writer_memory, self._threads)
+            except ValueError as exc:
+                raise StorageError(
+                    f"the search index at {self.path} is locked by another process: {exc}"
+                ) from exc
+        return self._writer
+
+    def add(self, documents: list[IndexDocument], *, replace: bool = True) -> None:
+        with self._lock:
+            writer = self._get_writer()
+            for doc in documents:
+                if replace:
+                    writer.delete_documents_by_term("id", doc.id)
+                writer.add_document(self._to_tantivy(doc))
+
+    def delete(self, ids: list[str]) -> None:
+        with self._lock:
+            writer = self._get_writer()
+            for record_id in ids:
+                writer.delete_documents_by_term("id", record_id)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._get_writer().delete_all_documents()
+
+    def commit(self) -> None:
+        with self._lock:
+            if self._writer is None:
+                return
+            try:
+                self._writer.commit()
+                self._writer.wait_merging_threads()
+            except ValueError as exc:
+                raise StorageError(f"search index commit failed: {exc}") from exc
+            finally:
+                self._writer = None
+            self._index.reload()
+            self._reloaded = time.monotonic()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.rollback()
+                self._writer = None
+
+    @staticmethod
+    def _to_tantivy(doc: IndexDocument) -> tantivy.Document:
+        title_u, title_b = text_tokens(" / ".join(doc.titles))
+        creator_u, creator_b = text_tokens(" / ".join(doc.creators))
+        body_u, body_b = text_tokens(doc.body)
+        fields: dict[str, Any] = {
+            "id": doc.id,
+            "type": doc.type,
+            "source": doc.source,
+            "title_u": title_u,
+            "title_b": title_b,
+            "creator_u": creator_u,
+            "creator_b": creator_b,
+            "body_u": body_u,
+            "body_b": body_b,
+            "pinyin": pinyin_tokens(doc.titles[:2] + doc.creators),
+            "en": doc.english,
+            "popular": 1 if doc.popular else 0,
+        }
+        if doc.dynasty:
+            fields["dynasty"] = doc.dynasty
+        if doc.creators:
+            fields["creator"] = list(dict.fromkeys(doc.creators))
+        if doc.earliest is not None:
+            fields["earliest"] = doc.earliest
+        if doc.latest is not None:
+            fields["latest"] = doc.latest
+        return tantivy.Document(**fields)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _searcher(self) -> Any:
+        now = time.monotonic()
+        if now - self._reloaded > 1.0:
+            self._index.reload()
+            self._reloaded = now
+        return self._index.searcher()
+
+    def count(self) -> int:
+        return int(self._searcher().num_docs)
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        for name in query.filters:
+            if name not in FACETS:
+                raise InvalidInput(f"unknown filter {name!r}; use one of {', '.join(FACETS)}")
+        built = self._build(query)
+        searcher = self._searcher()
+        try:
+            found = searcher.search(built, limit=query.limit, offset=query.offset)
+            hits = [Hit(searcher.doc(addr)["id"][0], float(score)) for score, addr in found.hits]
+            facets = self._facets(searcher, built, query.facets) if query.facets else {}
+        except ValueError as exc:
+            raise StorageError(f"search failed: {exc}") from exc
+        return SearchResult(total=int(found.count), hits=hits, facets=facets)
+
+    def _facets(self, searcher: Any, built: Any, names: tuple[str, ...]) -> dict[str, list[FacetCount]]:
+        spec = {name: {"terms": {"field": name, "size": 20}} for name in names}
+        result = searcher.aggregate(built, spec)
+        return {
+            name: [FacetCount(str(b["key"]), int(b["doc_count"])) for b in result[name]["buckets"]]
+            for name in names
+        }
+
+    def _build(self, query: SearchQuery) -> Any:
+        schema = self._schema
+        text = self._text_query(query.text)
+        must: list[tuple[Any, Any]] = []
+        if text is None:
+            must.append((_Occur.Must, _Q.all_query()))
+        else:
+            must.append((_Occur.Must, text))
+            popular = _Q.const_score_query(_Q.term_query(schema, "popular", 1), _BOOST_POPULAR)
+            must.append((_Occur.Should, popular))
+        for name, values in query.filters.items():
+            values = [v for v in values if v]
+            if values:
+                options = [(_Occur.Should, _Q.term_query(schema, name, v)) for v in values]
+                must.append((_Occur.Must, _Q.const_score_query(_Q.boolean_query(options), 0.0)))
+        if query.year_to is not None:
+            rng = _Q.range_query(schema, "earliest", tantivy.FieldType.Integer, None, query.year_to)
+            must.append((_Occur.Must, _Q.const_score_query(rng, 0.0)))
+        if query.year_from is not None:
+            rng = _Q.range_query(schema, "latest", tantivy.FieldType.Integer, query.year_from, None)
+            must.append((_Occur.Must, _Q.const_score_query(rng, 0.0)))
+        return _Q.boolean_query(must)
+
+    def _text_query(self, text: str) -> Any | None:
+        analyzed = analyze_query(text)
+        if analyzed.empty:
+            return None
+        schema = self._schema
+        should: list[tuple[Any, Any]] = []
+
+        def add(q: Any, boost: float = 1.0) -> None:
+            should.append((_Occur.Should, _Q.boost_query(q, boost) if boost != 1.0 else q))
+
+        for run in analyzed.cjk_runs:
+            if len(run) == 1:
+                add(_Q.term_query(schema, "title_u", run), _BOOST_TITLE)
+                add(_Q.term_query(schema, "creator_u", run), _BOOST_CREATOR)
+                add(_Q.term_query(schema, "body_u", run))
+                continue
+            for bigram in dict.fromkeys(cjk_bigrams(run)):
+                add(_Q.term_query(schema, "body_b", bigram))
+                add(_Q.term_query(schema, "title_b", bigram), _BOOST_TITLE)
+                add(_Q.term_query(schema, "creator_b", bigram), _BOOST_CREATOR)
+            chars = list(run)
+            add(_Q.phrase_query(schema, "body_u", chars), _BOOST_PHRASE_BODY)
+            add(_Q.phrase_query(schema, "title_u", chars), _BOOST_PHRASE_TITLE)
+        if analyzed.words:
+            for word in analyzed.words:
+                add(_Q.term_query(schema, "pinyin", word), _BOOST_PINYIN)
+                add(_Q.term_query(schema, "title_u", word), _BOOST_TITLE)
+                add(_Q.term_query(schema, "creator_u", word), _BOOST_CREATOR)
+            if len(analyzed.words) > 1:
+                add(_Q.phrase_query(schema, "pinyin", analyzed.words), _BOOST_PINYIN)
+            english = self._index.parse_query_lenient(" ".join(analyzed.words), ["en"])[0]
+            add(english)
+        return _Q.boolean_query(should)
