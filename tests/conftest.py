@@ -8,9 +8,14 @@ real collections in ../shared/data skip with a stated reason where those are abs
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from wenyuan.app import Platform
+from wenyuan.core.config import Settings
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 REQUIRE_SERVICES = os.environ.get("WENYUAN_REQUIRE_SERVICES") == "1"
@@ -29,3 +34,63 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         skip_or_fail(f"real collections not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+# -- databases ------------------------------------------------------------------------------
+
+POSTGRES_URL = os.environ.get("WENYUAN_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new schema in the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    if not POSTGRES_URL:
+        skip_or_fail("PostgreSQL not configured (set WENYUAN_TEST_POSTGRES_URL)")
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        skip_or_fail(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.orig}")
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for a fresh data folder and database."""
+    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    """Settings for a fresh data folder with the default SQLite database."""
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def fresh_platform(settings: Settings) -> Iterator[Platform]:
+    """An empty platform on each database."""
+    platform = Platform(settings)
+    yield platform
+    platform.close()
+
+
+@pytest.fixture(scope="session")
+def sample_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """A platform (SQLite) with the built-in sample collection loaded; shared, read-only."""
+    data_dir = tmp_path_factory.mktemp("sample-platform")
+    platform = Platform(Settings(data_dir=data_dir))
+    platform.load_sample()
+    yield platform
+    platform.close()

@@ -1,0 +1,19 @@
+"""The JSON API under /api: routers, schemas and RFC 9457 problem details."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from wenyuan.api.problems import PROBLEM_MEDIA_TYPE, problem_response
+from wenyuan.api.routers import dates, resources, search
+
+__all__ = ["PROBLEM_MEDIA_TYPE", "api_router", "problem_response"]
+
+
+def api_router() -> APIRouter:
+    """Every API route, to be included under the /api prefix."""
+    router = APIRouter()
+    router.include_router(search.router)
+    router.include_router(resources.router)
+    router.include_router(dates.router)
+    return router

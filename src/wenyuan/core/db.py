@@ -67,9 +67,7 @@ def migrate(engine: Engine, version_locations: Sequence[Path]) -> None:
     """Bring the schema to the newest revision of every given domain's migrations."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS_ENV))
-    config.set_main_option(
-        "version_locations", " ".join(str(p) for p in version_locations)
-    )
+    config.set_main_option("version_locations", " ".join(str(p) for p in version_locations))
     config.set_main_option("path_separator", "space")
     try:
         with engine.begin() as connection:

@@ -1,0 +1,42 @@
+"""The resources domain: records, their sources, dates, ingest and the change feed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wenyuan.resources.ingest import IngestResult, ingest, validate_record
+from wenyuan.resources.model import (
+    LABEL_KEYS,
+    RECORD_TYPES,
+    Creator,
+    Image,
+    Provenance,
+    Record,
+    TimeSpan,
+)
+from wenyuan.resources.repository import Change, RecordPage, RecordStore, RunCounts
+from wenyuan.resources.sources import SOURCE_NAMES, Rejected, make_adapter
+
+__all__ = [
+    "LABEL_KEYS",
+    "MIGRATIONS",
+    "RECORD_TYPES",
+    "SOURCE_NAMES",
+    "Change",
+    "Creator",
+    "Image",
+    "IngestResult",
+    "Provenance",
+    "Record",
+    "RecordPage",
+    "RecordStore",
+    "Rejected",
+    "RunCounts",
+    "TimeSpan",
+    "ingest",
+    "make_adapter",
+    "validate_record",
+]
+
+#: The folder of this domain's Alembic migrations.
+MIGRATIONS = Path(__file__).with_name("migrations")

@@ -80,8 +80,9 @@ class _Report:
         return self.path
 
 
-def _batches(items: Iterator[Item], size: int, counts: RunCounts,
-             report: _Report) -> Iterator[list[Record]]:
+def _batches(
+    items: Iterator[Item], size: int, counts: RunCounts, report: _Report
+) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for item in items:
         counts.read += 1
@@ -92,8 +93,9 @@ def _batches(items: Iterator[Item], size: int, counts: RunCounts,
         reason = validate_record(item)
         if reason:
             counts.rejected += 1
-            report.write(Rejected(item.source, item.provenance.file,
-                                  item.provenance.position, reason))
+            report.write(
+                Rejected(item.source, item.provenance.file, item.provenance.position, reason)
+            )
             continue
         batch.append(item)
         if len(batch) >= size:
@@ -134,8 +136,9 @@ def ingest(
     return IngestResult(run_id, adapter.name, counts, report_path)
 
 
-def _write_batch(store: RecordStore, batch: list[Record], run_id: int, counts: RunCounts,
-                 report: _Report) -> None:
+def _write_batch(
+    store: RecordStore, batch: list[Record], run_id: int, counts: RunCounts, report: _Report
+) -> None:
     try:
         result = store.upsert_batch(batch, run_id)
     except StorageError:
@@ -145,8 +148,14 @@ def _write_batch(store: RecordStore, batch: list[Record], run_id: int, counts: R
                 one = store.upsert_batch([record], run_id)
             except StorageError as exc:
                 counts.rejected += 1
-                report.write(Rejected(record.source, record.provenance.file,
-                                      record.provenance.position, f"database refused: {exc}"))
+                report.write(
+                    Rejected(
+                        record.source,
+                        record.provenance.file,
+                        record.provenance.position,
+                        f"database refused: {exc}",
+                    )
+                )
                 continue
             counts.created += one.created
             counts.updated += one.updated

@@ -117,7 +117,9 @@ class RecordStore:
                     }
                     if old is None:
                         row.update(
-                            id=rid, source=record.source, source_id=record.source_id,
+                            id=rid,
+                            source=record.source,
+                            source_id=record.source_id,
                             created_at=now,
                         )
                         inserts.append(row)
@@ -134,8 +136,14 @@ class RecordStore:
                             {
                                 k: sa.bindparam(k)
                                 for k in (
-                                    "title", "type", "earliest", "latest", "content_hash",
-                                    "data", "ingest_run", "updated_at",
+                                    "title",
+                                    "type",
+                                    "earliest",
+                                    "latest",
+                                    "content_hash",
+                                    "data",
+                                    "ingest_run",
+                                    "updated_at",
                                 )
                             }
                         ),
@@ -296,8 +304,15 @@ class RecordStore:
         with self.engine.begin() as conn:
             result = conn.execute(
                 ingest_runs.insert().values(
-                    source=source, path=path, status="running", started_at=_now(),
-                    read=0, created=0, updated=0, unchanged=0, rejected=0,
+                    source=source,
+                    path=path,
+                    status="running",
+                    started_at=_now(),
+                    read=0,
+                    created=0,
+                    updated=0,
+                    unchanged=0,
+                    rejected=0,
                 )
             )
             return int(result.inserted_primary_key[0])
@@ -310,7 +325,9 @@ class RecordStore:
                 ingest_runs.update()
                 .where(ingest_runs.c.id == run_id)
                 .values(
-                    status=status, finished_at=_now(), report_path=report_path,
+                    status=status,
+                    finished_at=_now(),
+                    report_path=report_path,
                     **_counts_dict(counts),
                 )
             )

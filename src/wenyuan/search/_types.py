@@ -77,8 +77,11 @@ class SearchResult:
 class Index(Protocol):
     """A full-text index of records. Writes are visible to searches after ``commit``."""
 
-    def add(self, documents: list[IndexDocument]) -> None:
-        """Add or replace documents (by id)."""
+    def add(self, documents: list[IndexDocument], *, replace: bool = True) -> None:
+        """Add documents; with ``replace`` an earlier document of the same id is dropped.
+
+        ``replace=False`` is for building an index known not to hold these ids yet.
+        """
         ...
 
     def delete(self, ids: list[str]) -> None: ...

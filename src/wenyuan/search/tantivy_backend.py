@@ -194,7 +194,9 @@ class TantivyIndex:
             raise StorageError(f"search failed: {exc}") from exc
         return SearchResult(total=int(found.count), hits=hits, facets=facets)
 
-    def _facets(self, searcher: Any, built: Any, names: tuple[str, ...]) -> dict[str, list[FacetCount]]:
+    def _facets(
+        self, searcher: Any, built: Any, names: tuple[str, ...]
+    ) -> dict[str, list[FacetCount]]:
         spec = {name: {"terms": {"field": name, "size": 20}} for name in names}
         result = searcher.aggregate(built, spec)
         return {

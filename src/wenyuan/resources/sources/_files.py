@@ -63,13 +63,14 @@ def _iter_zip(path: Path, want: Predicate) -> Iterator[tuple[PurePosixPath, byte
             try:
                 yield name, archive.read(info)
             except (zipfile.BadZipFile, OSError) as exc:
-                raise SourceError(f"damaged archive member ({exc})", source=str(path),
-                                  position=str(name)) from exc
+                raise SourceError(
+                    f"damaged archive member ({exc})", source=str(path), position=str(name)
+                ) from exc
 
 
 def _iter_tar(path: Path, want: Predicate) -> Iterator[tuple[PurePosixPath, bytes]]:
     try:
-        archive = tarfile.open(path, mode="r|*")
+        archive = tarfile.open(path, mode="r|*")  # noqa: SIM115 - closed by the with below
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise SourceError(f"not a readable tar archive ({exc})", source=str(path)) from exc
     with archive:

@@ -57,10 +57,14 @@ def _parts(name: PurePosixPath) -> tuple[str, str]:
 
 def _is_aux(name: PurePosixPath) -> bool:
     collection, inner = _parts(name)
-    return (collection == "全唐诗" and (inner.startswith("error/") and inner.endswith(".json")
-                                      or inner in ("唐诗三百首.json", "表面结构字.json"))) or (
-        collection == "宋词" and inner == "宋词三百首.json"
-    )
+    return (
+        collection == "全唐诗"
+        and (
+            (inner.startswith("error/")
+            and inner.endswith(".json"))
+            or inner in ("唐诗三百首.json", "表面结构字.json")
+        )
+    ) or (collection == "宋词" and inner == "宋词三百首.json")
 
 
 def _is_main(name: PurePosixPath) -> bool:
@@ -113,10 +117,11 @@ class ChinesePoetrySource:
 
     # -- auxiliary files ------------------------------------------------------------------
 
-    def _load_aux(self, name: PurePosixPath, data: bytes, aux: _Aux,
-                  rejected: list[Rejected]) -> None:
+    def _load_aux(
+        self, name: PurePosixPath, data: bytes, aux: _Aux, rejected: list[Rejected]
+    ) -> None:
         doc, error = _load_json(name, data)
-        collection, inner = _parts(name)
+        _collection, inner = _parts(name)
         if error:
             rejected.append(Rejected(SOURCE, str(name), "", error))
             return
@@ -165,8 +170,16 @@ class ChinesePoetrySource:
             except _Bad as exc:
                 yield Rejected(SOURCE, str(name), str(index), str(exc))
 
-    def _record(self, collection: str, inner: str, name: PurePosixPath, index: int, poem: Any,
-                kind: tuple[str, str, bool], aux: _Aux) -> Record:
+    def _record(
+        self,
+        collection: str,
+        inner: str,
+        name: PurePosixPath,
+        index: int,
+        poem: Any,
+        kind: tuple[str, str, bool],
+        aux: _Aux,
+    ) -> Record:
         if not isinstance(poem, dict):
             raise _Bad(f"expected a JSON object, found {type(poem).__name__}")
         record_type, dynasty, traditional = kind
@@ -207,8 +220,11 @@ class ChinesePoetrySource:
             if isinstance(poem.get(field), str) and poem[field]:
                 extra[field] = poem[field]
         notes = poem.get("notes")
-        note_list = [n for n in notes if isinstance(n, str) and n] if isinstance(notes, list) \
+        note_list = (
+            [n for n in notes if isinstance(n, str) and n]
+            if isinstance(notes, list)
             else ([notes] if isinstance(notes, str) and notes else [])
+        )
         simplified_title = to_simplified(title) if traditional else title
         labels = {
             "zh-Hans": simplified_title,
@@ -221,11 +237,20 @@ class ChinesePoetrySource:
         creators = []
         if author:
             simplified_author = to_simplified(author) if traditional else author
-            creators.append(Creator(name=author, role="author", name_zh_hans=simplified_author,
-                                    pinyin=pinyin(simplified_author) or None))
+            creators.append(
+                Creator(
+                    name=author,
+                    role="author",
+                    name_zh_hans=simplified_author,
+                    pinyin=pinyin(simplified_author) or None,
+                )
+            )
         span = dynasty_span(dynasty)
-        time = TimeSpan(text=dynasty, earliest=span.earliest, latest=span.latest,
-                        label=span.label) if span else None
+        time = (
+            TimeSpan(text=dynasty, earliest=span.earliest, latest=span.latest, label=span.label)
+            if span
+            else None
+        )
         search_text = None
         joined = "\n".join(lines)
         if "{" in joined and aux.placeholders:

@@ -1,0 +1,160 @@
+"""Response bodies of the JSON API (pydantic models, so the OpenAPI document is exact)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from pydantic import BaseModel, Field
+
+from wenyuan.app import SearchPage
+from wenyuan.resources import Record
+
+__all__ = [
+    "DateOut",
+    "FacetValue",
+    "RecordOut",
+    "RecordPageOut",
+    "SearchHitOut",
+    "SearchOut",
+    "record_out",
+]
+
+
+class CreatorOut(BaseModel):
+    name: str = Field(description="The name as the source wrote it.")
+    role: str = "creator"
+    name_zh_hans: str | None = None
+    pinyin: str | None = None
+    person_id: str | None = None
+
+
+class TimeSpanOut(BaseModel):
+    text: str = Field(description="The date as the source wrote it.")
+    earliest: int | None = Field(default=None, description="Earliest year; BCE years < 0.")
+    latest: int | None = Field(default=None, description="Latest year; BCE years < 0.")
+    label: str | None = None
+
+
+class ProvenanceOut(BaseModel):
+    source: str
+    file: str = ""
+    position: str = ""
+
+
+class ImageOut(BaseModel):
+    url: str
+    caption: str | None = None
+
+
+class RecordOut(BaseModel):
+    """One cultural resource."""
+
+    id: str
+    source: str
+    source_id: str
+    type: str
+    labels: dict[str, str] = Field(description="Titles by language: zh-Hans, zh-Hant, en, pinyin.")
+    provenance: ProvenanceOut
+    body: list[str] = []
+    creators: list[CreatorOut] = []
+    time: TimeSpanOut | None = None
+    dynasty: str | None = None
+    subjects: list[str] = []
+    description: dict[str, str] = {}
+    images: list[ImageOut] = []
+    rights: str | None = None
+    url: str | None = None
+    tags: list[str] = []
+    flags: list[str] = []
+    notes: list[str] = []
+    extra: dict[str, Any] = {}
+
+
+class RecordPageOut(BaseModel):
+    items: list[RecordOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class SearchHitOut(BaseModel):
+    id: str
+    score: float
+    type: str
+    title: str
+    labels: dict[str, str]
+    creators: list[str]
+    dynasty: str | None = None
+    time: TimeSpanOut | None = None
+    source: str
+    snippet: str = ""
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class SearchOut(BaseModel):
+    query: str
+    total: int
+    offset: int
+    limit: int
+    hits: list[SearchHitOut]
+    facets: dict[str, list[FacetValue]]
+
+
+class DateOut(BaseModel):
+    text: str
+    earliest: int
+    latest: int
+    label: str
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+def record_out(record: Record) -> RecordOut:
+    data = msgspec.to_builtins(record)
+    data.pop("search_text", None)
+    return RecordOut(id=record.id, **data)
+
+
+def search_out(page: SearchPage) -> SearchOut:
+    hits = []
+    for hit in page.hits:
+        r = hit.record
+        hits.append(
+            SearchHitOut(
+                id=r.id,
+                score=round(hit.score, 4),
+                type=r.type,
+                title=r.title(),
+                labels=r.labels,
+                creators=[c.name for c in r.creators],
+                dynasty=r.dynasty,
+                time=TimeSpanOut(**msgspec.to_builtins(r.time)) if r.time else None,
+                source=r.source,
+                snippet=" ".join(r.body)[:120],
+            )
+        )
+    facets = {
+        name: [FacetValue(value=f.value, count=f.count) for f in values]
+        for name, values in page.facets.items()
+    }
+    return SearchOut(
+        query=page.query,
+        total=page.total,
+        offset=page.offset,
+        limit=page.limit,
+        hits=hits,
+        facets=facets,
+    )

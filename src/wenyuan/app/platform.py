@@ -1,0 +1,285 @@
+"""The composition root and the application's use cases.
+
+``Platform`` builds the engine (and runs migrations), the record store and the search index
+from one ``Settings``, and offers what the API, the web pages and the CLI need: ingest,
+search, records, reindex, health. Interfaces call these methods and nothing below them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+import structlog
+
+from wenyuan.app._indexing import to_index_document
+from wenyuan.core.config import Settings
+from wenyuan.core.db import create_engine, migrate
+from wenyuan.core.errors import InvalidInput
+from wenyuan.resources import (
+    MIGRATIONS,
+    Record,
+    RecordPage,
+    RecordStore,
+    RunCounts,
+    ingest,
+    make_adapter,
+)
+from wenyuan.search import FACETS, FacetCount, Index, SearchQuery, TantivyIndex
+
+__all__ = ["IngestReport", "Platform", "SearchHit", "SearchPage"]
+
+log = structlog.get_logger(__name__)
+
+SEARCH_CONSUMER = "search"
+_SYNC_CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    source: str
+    path: str
+    run_id: int
+    counts: RunCounts
+    indexed: int
+    report_path: Path | None
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        c = self.counts
+        return {
+            "source": self.source,
+            "path": self.path,
+            "run_id": self.run_id,
+            "read": c.read,
+            "created": c.created,
+            "updated": c.updated,
+            "unchanged": c.unchanged,
+            "rejected": c.rejected,
+            "indexed": self.indexed,
+            "report": str(self.report_path) if self.report_path else None,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    record: Record
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    query: str
+    total: int
+    offset: int
+    limit: int
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetCount]]
+
+
+class Platform:
+    """Everything a running Wenyuan holds. Open one per process; ``close`` it at the end."""
+
+    def __init__(self, settings: Settings, *, index: Index | None = None) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(settings.resolved_database_url)
+        migrate(self.engine, [MIGRATIONS])
+        self.store = RecordStore(self.engine)
+        self.index: Index = index or TantivyIndex(
+            settings.index_dir, writer_memory_mb=settings.index_writer_memory_mb
+        )
+
+    def close(self) -> None:
+        self.index.close()
+        self.engine.dispose()
+
+    # -- ingest and indexing --------------------------------------------------------------
+
+    def ingest(
+        self,
+        source: str,
+        path: Path,
+        *,
+        mapping: Path | None = None,
+        progress: Callable[[RunCounts], None] | None = None,
+        index_progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Load a collection, then bring the search index up to date with it."""
+        adapter = make_adapter(source, mapping=mapping)
+        started = time.perf_counter()
+        result = ingest(
+            adapter,
+            path,
+            self.store,
+            reports_dir=self.settings.reports_dir,
+            batch_size=self.settings.ingest_batch_size,
+            progress=progress,
+        )
+        indexed = self.sync_index(progress=index_progress)
+        seconds = time.perf_counter() - started
+        log.info(
+            "ingest.done",
+            source=source,
+            path=str(path),
+            seconds=round(seconds, 2),
+            **IngestReport(
+                source,
+                str(path),
+                result.run_id,
+                result.counts,
+                indexed,
+                result.report_path,
+                seconds,
+            ).as_dict(),
+        )
+        return IngestReport(
+            source, str(path), result.run_id, result.counts, indexed, result.report_path, seconds
+        )
+
+    def load_sample(self) -> IngestReport:
+        from wenyuan.resources.sources.sample import sample_path
+
+        return self.ingest("sample", sample_path())
+
+    def sync_index(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply the change feed to the search index from its watermark; returns changes applied.
+
+        The watermark moves only after the index commit, so a crash repeats work, never
+        loses it; repeated changes replace the document they describe.
+        """
+        mark = self.store.watermark(SEARCH_CONSUMER)
+        fresh = mark == 0 and self.index.count() == 0
+        seen: set[str] = set()
+        applied = 0
+        while True:
+            batch = self.store.changes_since(mark, _SYNC_CHUNK)
+            if not batch:
+                break
+            upserts = {}
+            deletes = []
+            for change in batch:
+                if change.record is None:
+                    upserts.pop(change.record_id, None)
+                    deletes.append(change.record_id)
+                else:
+                    upserts[change.record_id] = change.record
+            if deletes:
+                self.index.delete(deletes)
+            documents = [to_index_document(r) for r in upserts.values()]
+            if fresh:
+                repeat = [d for d in documents if d.id in seen]
+                new = [d for d in documents if d.id not in seen]
+                seen.update(d.id for d in new)
+                self.index.add(new, replace=False)
+                if repeat:
+                    self.index.add(repeat)
+            else:
+                self.index.add(documents)
+            applied += len(batch)
+            mark = batch[-1].seq
+            if progress:
+                progress(applied)
+            if applied % 200_000 < _SYNC_CHUNK:
+                self.index.commit()
+                self.store.set_watermark(SEARCH_CONSUMER, mark)
+        self.index.commit()
+        self.store.set_watermark(SEARCH_CONSUMER, mark)
+        return applied
+
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the search index from the records alone."""
+        self.index.clear()
+        self.index.commit()
+        last = self.store.last_seq()
+        done = 0
+        for chunk in self.store.iter_all(_SYNC_CHUNK):
+            self.index.add([to_index_document(r) for _, r in chunk], replace=False)
+            done += len(chunk)
+            if progress:
+                progress(done)
+        self.index.commit()
+        self.store.set_watermark(SEARCH_CONSUMER, last)
+        return done
+
+    # -- reading --------------------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        filters: dict[str, list[str]] | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        facets: tuple[str, ...] = FACETS,
+    ) -> SearchPage:
+        if not 1 <= limit <= self.settings.max_search_limit:
+            raise InvalidInput(
+                f"limit must be between 1 and {self.settings.max_search_limit}", limit=limit
+            )
+        if offset < 0 or offset > 10_000:
+            raise InvalidInput("offset must be between 0 and 10000", offset=offset)
+        if len(text) > 500:
+            raise InvalidInput("the query is longer than 500 characters", length=len(text))
+        if year_from is not None and year_to is not None and year_from > year_to:
+            raise InvalidInput("year_from is after year_to", year_from=year_from, year_to=year_to)
+        result = self.index.search(
+            SearchQuery(
+                text=text,
+                limit=limit,
+                offset=offset,
+                filters=filters or {},
+                year_from=year_from,
+                year_to=year_to,
+                facets=facets,
+            )
+        )
+        found = self.store.get_many([h.id for h in result.hits])
+        hits = [SearchHit(found[h.id], h.score) for h in result.hits if h.id in found]
+        return SearchPage(text, result.total, offset, limit, hits, result.facets)
+
+    def get_record(self, record_id: str) -> Record:
+        return self.store.get(record_id)
+
+    def list_records(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int = 50,
+        type: str | None = None,
+        source: str | None = None,
+    ) -> RecordPage:
+        if not 1 <= limit <= 500:
+            raise InvalidInput("limit must be between 1 and 500", limit=limit)
+        return self.store.page(cursor=cursor, limit=limit, type=type, source=source)
+
+    # -- operations -----------------------------------------------------------------------
+
+    def ready(self) -> dict[str, bool]:
+        """Whether the database answers and the index opens."""
+        checks = {"database": False, "index": False}
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            checks["database"] = True
+        except sa.exc.SQLAlchemyError:
+            log.warning("ready.database_unavailable")
+        try:
+            self.index.count()
+            checks["index"] = True
+        except Exception:
+            log.warning("ready.index_unavailable")
+        return checks
+
+    def stats(self) -> dict[str, object]:
+        return {
+            "records": self.store.count(),
+            "by_source": self.store.counts_by_source(),
+            "indexed": self.index.count(),
+        }

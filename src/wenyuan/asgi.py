@@ -1,0 +1,137 @@
+"""The one ASGI application: the JSON API under /api, the web pages at /, operations endpoints.
+
+This is the only module that sees both ``api`` and ``web``. Resources live in the lifespan:
+the ``Platform`` (database engine, search index) is opened at start-up and closed at
+shutdown, never at import time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from starlette.exceptions import HTTPException
+
+from wenyuan import __version__
+from wenyuan.api import api_router, problem_response
+from wenyuan.app import Platform
+from wenyuan.core.config import Settings, get_settings
+from wenyuan.core.errors import WenyuanError
+from wenyuan.web import STATIC_DIR, error_page
+from wenyuan.web import router as web_router
+
+__all__ = ["create_app"]
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
+    """The application; ``platform`` (opened by the caller) is used instead of a new one."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = platform is None
+        app.state.platform = platform or Platform(settings)
+        log.info("server.start", data_dir=str(settings.data_dir))
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.platform.close()
+            log.info("server.stop")
+
+    app = FastAPI(
+        title="Wenyuan API",
+        version=__version__,
+        description="Cultural resources: Chinese-first search, records, dates.",
+        lifespan=lifespan,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.include_router(api_router(), prefix="/api")
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_errors(app)
+    _install_operations(app)
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _install_errors(app: FastAPI) -> None:
+    async def handle(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, WenyuanError | RequestValidationError | HTTPException):
+            log.exception("request.failed", path=request.url.path)
+        elif isinstance(exc, WenyuanError) and exc.status >= 500:
+            log.error("request.error", path=request.url.path, detail=exc.detail)
+        if _is_api(request) or isinstance(exc, RequestValidationError):
+            return problem_response(request, exc)
+        return error_page(request, exc)
+
+    app.add_exception_handler(WenyuanError, handle)
+    app.add_exception_handler(RequestValidationError, handle)
+    app.add_exception_handler(HTTPException, handle)
+    app.add_exception_handler(Exception, handle)
+
+
+def _install_operations(app: FastAPI) -> None:
+    registry = CollectorRegistry()
+    requests = Counter(
+        "wenyuan_http_requests_total",
+        "HTTP requests",
+        ["method", "route", "status"],
+        registry=registry,
+    )
+    latency = Histogram(
+        "wenyuan_http_request_seconds",
+        "HTTP request latency",
+        ["method", "route"],
+        registry=registry,
+        buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+    )
+
+    @app.middleware("http")
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", "unmatched")
+        latency.labels(request.method, name).observe(time.perf_counter() - started)
+        requests.labels(request.method, name, str(response.status_code)).inc()
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz(request: Request) -> JSONResponse:
+        checks = request.app.state.platform.ready()
+        ok = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

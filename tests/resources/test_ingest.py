@@ -1,0 +1,98 @@
+"""The ingest pipeline: batches, rejections with reasons, idempotence, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wenyuan.core.db import create_engine, migrate
+from wenyuan.resources import MIGRATIONS, Provenance, Record, RecordStore, Rejected, TimeSpan, ingest
+
+
+class ListSource:
+    """A real adapter over a list: what a source yields, in order."""
+
+    name = "list"
+
+    def __init__(self, items: list[Record | Rejected]) -> None:
+        self.items = items
+
+    def read(self, path: Path) -> Iterator[Record | Rejected]:
+        yield from self.items
+
+
+def record(n: int, **changes: object) -> Record:
+    fields: dict[str, object] = {
+        "source": "list",
+        "source_id": f"r{n}",
+        "type": "poem",
+        "labels": {"zh-Hans": f"诗{n}"},
+        "provenance": Provenance(source="list", file="list.json", position=str(n)),
+    }
+    fields.update(changes)
+    return Record(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[RecordStore]:
+    engine = create_engine(database_url)
+    migrate(engine, [MIGRATIONS])
+    yield RecordStore(engine)
+    engine.dispose()
+
+
+def test_bad_records_are_reported_and_the_rest_of_the_batch_lands(
+    store: RecordStore, tmp_path: Path
+) -> None:
+    """Invalid records go to the report with file, position and reason; valid ones land."""
+    items: list[Record | Rejected] = [
+        record(1),
+        record(2, type="spaceship"),
+        Rejected("list", "list.json", "3", "invalid JSON at line 1"),
+        record(4, time=TimeSpan(text="x", earliest=900, latest=800)),
+        record(5),
+    ]
+    result = ingest(ListSource(items), tmp_path, store, reports_dir=tmp_path, batch_size=10)
+    assert (result.counts.read, result.counts.created, result.counts.rejected) == (5, 2, 3)
+    assert result.report_path is not None
+    lines = [json.loads(x) for x in result.report_path.read_text().splitlines()]
+    assert [(x["position"], x["reason"][:12]) for x in lines] == [
+        ("2", "unknown reco"),
+        ("3", "invalid JSON"),
+        ("4", "time span en"),
+    ]
+    assert store.count() == 2
+
+
+def test_reingest_of_unchanged_data_writes_nothing(store: RecordStore, tmp_path: Path) -> None:
+    """A second run over the same data reports every record unchanged and feeds no change."""
+    items: list[Record | Rejected] = [record(i) for i in range(50)]
+    ingest(ListSource(items), tmp_path, store, reports_dir=tmp_path, batch_size=7)
+    mark = store.last_seq()
+    second = ingest(ListSource(items), tmp_path, store, reports_dir=tmp_path, batch_size=7)
+    assert (second.counts.unchanged, second.counts.created, second.counts.updated) == (50, 0, 0)
+    assert store.last_seq() == mark
+    assert second.report_path is None
+
+
+def test_overlong_source_id_is_rejected_alone(store: RecordStore, tmp_path: Path) -> None:
+    """A record whose source id no database column can hold is rejected; the others land."""
+    too_long_title = record(2, labels={"zh-Hans": "x"}, source_id="y" * 600)
+    items: list[Record | Rejected] = [record(1), too_long_title, record(3)]
+    result = ingest(ListSource(items), tmp_path, store, reports_dir=tmp_path, batch_size=10)
+    assert result.counts.created == 2
+    assert result.counts.rejected == 1
+    assert store.count() == 2
+
+
+def test_unreadable_source_marks_the_run_failed(store: RecordStore, tmp_path: Path) -> None:
+    """A source that cannot be read at all raises, and the run is recorded as failed."""
+    from wenyuan.core.errors import SourceError
+    from wenyuan.resources import make_adapter
+
+    with pytest.raises(SourceError, match="no such file"):
+        ingest(make_adapter("chinese-poetry"), tmp_path / "missing", store, reports_dir=tmp_path)
+    assert store.count() == 0
