@@ -186,13 +186,24 @@ _MANUFACTURED = (
 )
 
 
+_MAY_HOLD_FULL_DATES = re.compile(
+    r"[/月]|\d-\d{1,2}-\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer"
+    r"|autumn|fall|winter|early|mid|middle|late)"
+)
+
+
 def _normalise(text: str) -> str:
-    norm = unicodedata.normalize("NFKC", text)
-    if _CJK.search(norm):
-        norm = fold(norm)
-    norm = _DASHES.sub("-", norm.lower())
-    for pattern, repl in _FULL_DATES:
-        norm = pattern.sub(repl, norm)
+    norm = text
+    if not text.isascii():
+        norm = unicodedata.normalize("NFKC", text)
+        if _CJK.search(norm):
+            norm = fold(norm)
+    if not text.isascii() or "~" in text:
+        norm = _DASHES.sub("-", norm)
+    norm = norm.lower()
+    if _MAY_HOLD_FULL_DATES.search(norm):
+        for pattern, repl in _FULL_DATES:
+            norm = pattern.sub(repl, norm)
     return _SPACES.sub(" ", norm).strip()
 
 
@@ -279,6 +290,7 @@ def _scanner() -> re.Pattern[str]:
         rf"(?P<ccen>(\d{{1,2}}|[{_CN_NUM}]+)\s*世纪)",
         r"(?P<dec>(?<!\d)(\d{3}0)(?:'?s\b|\s*年代))",
         r"(?P<ord>(?<!\d)(\d{1,2})(?:st|nd|rd|th)\b)",
+        r"(?P<num>(?<!\d)\d{1,4}(?!\d))",
         r"(?P<cw>\bcentur(?:y|ies)\b|\bcent\.)",
         r"(?P<bc>\bb\.?\s?c\.?(?:\s?e\.?)?(?![a-z])|公元前|前(?=\s*[\d〇一二三四五六七八九十]))",
         r"(?P<ad>\ba\.?\s?d\.?(?![a-z])|\bc\.?\s?e\.?(?![a-z])|公元)",
@@ -290,13 +302,12 @@ def _scanner() -> re.Pattern[str]:
         r"(?P<aftp>\bor later\b|\bor after\b|以后|之后)",
         rf"(?P<qual>\b(?:{_alternation(_QUAL_EN)})\b)",
         rf"(?P<zname>(?=[{zh_first}])(?:{_trie_pattern(zh_names)})"
-        rf"(?:\s*(元|正|\d{{1,2}}|[{_CN_NUM}]{{1,4}})\s*[年载]|(?!年)))",
-        rf"(?P<ename>\b(?:{_trie_pattern(en_names)})\b)",
+        rf"(?:\s*(元|正|\d{{1,2}}|[{_CN_NUM}]{{1,4}})\s*[年载])?)",
+        rf"(?P<ename>\b(?=[a-z])(?:{_trie_pattern(en_names)})\b)",
         rf"(?P<cqual>{_alternation(_QUAL_ZH)})",
         r"(?P<befz>前)",
         r"(?P<sep>-|\bto\b|\buntil\b|\btill\b|\bthrough\b|/|至|到)",
         r"(?P<cyear>[〇零一二三四五六七八九]{4}(?=\s*年))",
-        r"(?P<num>(?<!\d)\d{1,4}(?!\d))",
     ]
     return re.compile("|".join(parts))
 
@@ -424,7 +435,7 @@ def _tokens(norm: str) -> list[_Term | str]:
             items.append("sep")
         elif kind == "num":
             number = int(value)
-            if 0 < number <= _MAX_YEAR:
+            if number > 0:
                 add(_Term("year", number, number, raw=number, digits=len(value)), match.start())
         elif kind == "cyear":
             number = _cn_int(value)
@@ -468,6 +479,12 @@ def _tokens(norm: str) -> list[_Term | str]:
             name = value
             if regnal is not None:
                 name = re.sub(r"\s*(元|正|\d{1,2}|[" + _CN_NUM + r"]{1,4})\s*[年载]$", "", value)
+            if (
+                regnal is None
+                and name not in tables().eras_by_name
+                and norm[match.end() :][:1] == "年"
+            ):
+                continue  # 元年, 明年: a first or next year, not the dynasty
             adjacent = last if last is not None and last.pos + 8 >= match.start() else None
             term = _name_term(name, regnal, adjacent)
             if (
@@ -520,6 +537,9 @@ def _groups(items: list[_Term | str]) -> list[tuple[int, int, str]]:
             i += 1
             continue
         label = ""
+        if item.kind == "year" and item.start > _MAX_YEAR:  # a number, not a year
+            i += 1
+            continue
         if i + 2 < len(items) and items[i + 1] == "sep" and isinstance(items[i + 2], _Term):
             second = items[i + 2]
             assert isinstance(second, _Term)
@@ -555,7 +575,13 @@ def _resolve(norm: str) -> tuple[int, int, str] | None:
     return start, end, label
 
 
+_PLAIN_YEAR = re.compile(r"\s*(\d{3,4})\s*")
+
+
 def _parse(text: str) -> DateSpan | None:
+    plain = _PLAIN_YEAR.fullmatch(text)
+    if plain is not None and 0 < (year := int(plain.group(1))) <= _MAX_YEAR:
+        return DateSpan(text, year, year, str(year))  # the commonest case, half of CMOA
     norm = _normalise(text)
     if not norm or _UNKNOWN.match(norm):
         return None
