@@ -422,6 +422,7 @@ def _tokens(norm: str) -> list[_Term | str]:
         items.append(term)
         last = term
 
+    last_stop = 0
     for match in _scanner().finditer(norm):
         kind = match.lastgroup
         value = match.group()
@@ -470,8 +471,13 @@ def _tokens(norm: str) -> list[_Term | str]:
                 last.open = "after" if kind == "aftp" else "before"
         elif kind == "qual":
             pending["qual"] = _QUAL_EN[value]
-        elif kind == "cqual":
-            if last is not None and last.kind in ("century", "decade", "name"):
+        elif kind == "cqual":  # 清末, 明代中期: the qualifier follows its term closely
+            if (
+                last is not None
+                and last.kind in ("century", "decade", "name")
+                and last.qual is None
+                and match.start() - last_stop <= 2
+            ):
                 last.qual = _QUAL_ZH[value]
         elif kind == "zname" or kind == "ename":
             index = match.re.groupindex["zname"]
@@ -497,6 +503,8 @@ def _tokens(norm: str) -> list[_Term | str]:
             ):
                 items.pop()  # 清乾隆: the era replaces its dynasty
             add(term, match.start())
+        if last is not None and last.pos == match.start():
+            last_stop = match.end()  # where the latest term ends, for 清末 and 明代中期
     return items
 
 
