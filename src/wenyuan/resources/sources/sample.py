@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from wenyuan.core.errors import SourceError
-from wenyuan.core.text import pinyin, to_simplified, to_traditional
+from wenyuan.core.text import pinyin, to_traditional
 from wenyuan.resources.model import RECORD_TYPES, Creator, Provenance, Record, TimeSpan
 from wenyuan.resources.sources._base import Item, Rejected
 
@@ -210,10 +210,9 @@ def _strings(entry: Mapping[str, Any], key: str) -> list[str]:
 
 def _creators(entry: Mapping[str, Any], role: str) -> list[Creator]:
     names = _strings(entry, "author") + _strings(entry, "creators")
-    return [
-        Creator(name=name, role=role, name_zh_hans=to_simplified(name), pinyin=pinyin(name))
-        for name in names
-    ]
+    # The sample is written in simplified Chinese already; OpenCC would turn customary
+    # forms of proper names (赵孟頫, 韩幹) into rare ones, so the name is kept as written.
+    return [Creator(name=name, role=role, name_zh_hans=name, pinyin=pinyin(name)) for name in names]
 
 
 def _year(entry: Mapping[str, Any], key: str) -> int | None:
