@@ -142,7 +142,7 @@ def _record(thing: _Thing, file: str) -> Record:
     creators = [
         Creator(name=name, role=c.role or "creator")
         for c in thing.creator or ()
-        if (name := c.cited_name or c.full_name)
+        if (name := c.full_name or c.cited_name)
     ]
     extra: dict[str, Any] = {}
     for key, value in (
