@@ -4,7 +4,7 @@
 export. The mapping says which column holds the required id, which record fields come from
 which columns, and which columns to keep as ``extra``::
 
-    source = "tate-artists"          # the records' source (default "csv:<mapping file stem>")
+    source = "tate-artists"          # the records' source (default "csv:<mapping name>")
     type = "person"                  # the records' type (default "object")
     id = "id"                        # the column with the publisher's id (required)
     # delimiter = ","                # one character (default ",")
@@ -98,7 +98,8 @@ class _MappingFile(msgspec.Struct, forbid_unknown_fields=True):
 
 @dataclass(frozen=True, slots=True)
 class Mapping:
-    """A validated mapping. ``name`` is the mapping file's stem; ``file`` where it was read."""
+    """A validated mapping. ``name`` is the mapping file's name without ``.mapping.toml``
+    (``tate-artists`` for ``tate-artists.mapping.toml``); ``file`` is where it was read."""
 
     name: str
     id: str
@@ -194,7 +195,8 @@ def load_mapping(path: Path) -> Mapping:
         raise SourceError(f"cannot read mapping ({exc.strerror or exc})", source=str(path)) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SourceError(f"not a valid TOML mapping: {exc}", source=str(path)) from exc
-    return parse_mapping(data, name=path.stem, file=str(path))
+    name = path.name.removesuffix(".toml").removesuffix(".mapping")
+    return parse_mapping(data, name=name, file=str(path))
 
 
 class _RowError(ValueError):
@@ -350,16 +352,21 @@ class CsvSource:
 
     def _read_stream(self, raw: IO[bytes], file: str) -> Iterator[Item]:
         m = self.mapping
-        text = io.TextIOWrapper(raw, encoding=m.encoding, errors="surrogateescape", newline="")
-        reader = csv.reader(text, delimiter=m.delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise SourceError(f"unreadable CSV header: {exc}", source=file, position="1") from exc
-        mapper = _RowMapper(m, header, file)
-        yield from self._rows(reader, mapper, file)
+        # Closing the wrapper closes ``raw`` too, so no file is left for the collector.
+        with io.TextIOWrapper(
+            raw, encoding=m.encoding, errors="surrogateescape", newline=""
+        ) as text:
+            reader = csv.reader(text, delimiter=m.delimiter)
+            try:
+                header = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise SourceError(
+                    f"unreadable CSV header: {exc}", source=file, position="1"
+                ) from exc
+            mapper = _RowMapper(m, header, file)
+            yield from self._rows(reader, mapper, file)
 
     def _rows(self, rows: Iterable[list[str]], mapper: _RowMapper, file: str) -> Iterator[Item]:
         source = self.mapping.source
