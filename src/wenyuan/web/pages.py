@@ -17,11 +17,20 @@ from fastapi.templating import Jinja2Templates
 
 from wenyuan.app import Platform, SearchPage
 from wenyuan.core.errors import WenyuanError
-from wenyuan.resources import Record
+from wenyuan.resources import LABEL_KEYS, Record, TimeSpan
 from wenyuan.search import FACETS
-from wenyuan.web.i18n import LANGS, translate
+from wenyuan.web.i18n import LANGS, dynasty_name, translate
 
-__all__ = ["RecordContext", "SearchContext", "error_page", "router", "templates"]
+__all__ = [
+    "Detail",
+    "ErrorContext",
+    "RecordContext",
+    "SearchContext",
+    "error_page",
+    "record_context",
+    "router",
+    "templates",
+]
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 router = APIRouter(include_in_schema=False)
@@ -46,6 +55,8 @@ LangDep = Annotated[str, Depends(current_lang)]
 
 @dataclass(slots=True)
 class SearchContext:
+    """What the search page shows; ``page`` is None before anything is asked."""
+
     lang: str
     q: str
     filters: dict[str, list[str]]
@@ -55,14 +66,48 @@ class SearchContext:
     total_records: int
     prev_url: str | None = None
     next_url: str | None = None
+    #: facet name → links, each {"label", "value", "count", "chosen", "url"}.
     facet_links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: On the empty search page: one link per record type, {"label", "count", "url"}.
+    browse: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """One row of a record page's details table; ``url`` links the value when set."""
+
+    label: str
+    value: str
+    url: str | None = None
 
 
 @dataclass(slots=True)
 class RecordContext:
+    """What the record page shows: the record and its fields made ready to read."""
+
     lang: str
     record: Record
     title: str
+    #: (language key, language name, label), Chinese first.
+    labels: list[tuple[str, str, str]] = field(default_factory=list)
+    creators: list[Detail] = field(default_factory=list)
+    dynasty: str | None = None
+    #: The parsed years, e.g. "前202–8年"; None when unparsed or already in the text.
+    years: str | None = None
+    #: (language key, text), the reader's language first.
+    descriptions: list[tuple[str, str]] = field(default_factory=list)
+    details: list[Detail] = field(default_factory=list)
+    source_label: str = ""
+
+
+@dataclass(slots=True)
+class ErrorContext:
+    """What the error page shows: a message in the reader's language and the raw detail."""
+
+    lang: str
+    status: int
+    message: str
+    detail: str | None = None
 
 
 def _render(request: Request, name: str, context: Any, lang: str, status: int = 200) -> Response:
@@ -70,11 +115,121 @@ def _render(request: Request, name: str, context: Any, lang: str, status: int = 
         return translate(key, lang, **values)
 
     response = templates.TemplateResponse(
-        request, name, {"ctx": context, "t": t, "lang": lang}, status_code=status
+        request,
+        name,
+        {
+            "ctx": context,
+            "t": t,
+            "lang": lang,
+            "switch_url": _switch_url(request, lang),
+            "dynasty": lambda value: dynasty_name(value, lang),
+        },
+        status_code=status,
     )
     if request.query_params.get("lang") in LANGS:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+def _switch_url(request: Request, lang: str) -> str:
+    """The language switch: the other language, back to this page, minus any ``lang=``."""
+    other = "en" if lang == "zh" else "zh"
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    target = request.url.path + ("?" + urlencode(query) if query else "")
+    return f"/lang/{other}?" + urlencode({"next": target})
+
+
+def _known(key: str, lang: str) -> str | None:
+    text = translate(key, lang)
+    return None if text == key else text
+
+
+def _facet_label(name: str, value: str, lang: str) -> str:
+    if name in ("type", "source"):
+        return _known(f"{name}_{value}", lang) or value
+    if name == "dynasty":
+        return dynasty_name(value, lang)
+    return value
+
+
+def _year(year: int, lang: str) -> str:
+    if year >= 0:
+        return str(year)
+    return f"前{-year}" if lang == "zh" else f"{-year} BCE"
+
+
+def _years(span: TimeSpan | None, lang: str) -> str | None:
+    """The parsed years of ``span`` for reading, or None if unparsed or said by the text."""
+    if span is None or span.earliest is None:
+        return None
+    latest = span.latest if span.latest is not None else span.earliest
+    if lang == "zh":
+        bare = _year(span.earliest, lang)
+        if latest != span.earliest:
+            bare += "–" + _year(latest, lang)
+        return None if bare in span.text else bare + "年"
+    if latest == span.earliest:
+        text = _year(latest, lang)
+    elif latest < 0:
+        text = f"{-span.earliest}–{-latest} BCE"
+    elif span.earliest < 0:
+        text = f"{-span.earliest} BCE – {latest} CE"
+    else:
+        text = f"{span.earliest}–{latest}"
+    return None if text in span.text else text
+
+
+def _value(value: object, lang: str) -> str:
+    if isinstance(value, bool):
+        return translate("yes" if value else "no", lang)
+    if isinstance(value, list | tuple):
+        return ("、" if lang == "zh" else ", ").join(str(v) for v in value)
+    return str(value)
+
+
+def _details(record: Record, lang: str) -> list[Detail]:
+    rows = []
+    extra = dict(record.extra)
+    lat, lon = extra.pop("lat", None), extra.pop("lon", None)
+    for key, value in extra.items():
+        label = _known(f"field_{key}", lang) or key.replace("_", " ")
+        rows.append(Detail(label, _value(value, lang)))
+    if isinstance(lat, int | float) and isinstance(lon, int | float):
+        url = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=12/{lat}/{lon}"
+        rows.append(Detail(translate("field_coordinates", lang), f"{lat}, {lon}", url))
+    return rows
+
+
+def record_context(record: Record, lang: str) -> RecordContext:
+    """The record page's context for ``record`` in ``lang``."""
+    labels = [
+        (key, translate(f"lang_{key}", lang), record.labels[key])
+        for key in (*LABEL_KEYS, *sorted(set(record.labels) - set(LABEL_KEYS)))
+        if record.labels.get(key)
+    ]
+    order = ("en", "zh-Hans", "zh-Hant") if lang == "en" else ("zh-Hans", "zh-Hant", "en")
+    descriptions = [(k, record.description[k]) for k in order if record.description.get(k)]
+    descriptions += [(k, v) for k, v in record.description.items() if k not in order and v]
+    creators = [
+        Detail(
+            _known(f"role_{c.role}", lang) or c.role,
+            c.name + (f" ({c.pinyin})" if c.pinyin else ""),
+            "/?" + urlencode({"creator": c.name}),
+        )
+        for c in record.creators
+    ]
+    return RecordContext(
+        lang,
+        record,
+        record.title("en" if lang == "en" else "zh-Hans"),
+        labels=labels,
+        creators=creators,
+        dynasty=dynasty_name(record.dynasty, lang) if record.dynasty else None,
+        years=_years(record.time, lang),
+        descriptions=descriptions,
+        details=_details(record, lang),
+        source_label=_known(f"source_{record.source}", lang) or record.source,
+    )
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -110,6 +265,16 @@ def search_page(
             year_to=year_to,
         )
     ctx = SearchContext(lang, q, filters, year_from, year_to, page, platform.store.count())
+    if page is None:
+        everything = platform.search("", limit=1)
+        ctx.browse = [
+            {
+                "label": _facet_label("type", facet.value, lang),
+                "count": facet.count,
+                "url": "/?" + urlencode({"type": facet.value}),
+            }
+            for facet in everything.facets.get("type", [])
+        ]
     if page:
         base: dict[str, Any] = {"q": q, **filters}
         if year_from is not None:
@@ -134,12 +299,9 @@ def search_page(
                     params["year_from"] = year_from
                 if year_to is not None:
                     params["year_to"] = year_to
-                label = facet.value
-                if name == "type":
-                    label = translate(f"type_{facet.value}", lang)
                 links.append(
                     {
-                        "label": label,
+                        "label": _facet_label(name, facet.value, lang),
                         "value": facet.value,
                         "count": facet.count,
                         "chosen": chosen,
@@ -153,8 +315,7 @@ def search_page(
 @router.get("/resources/{record_id}", response_class=HTMLResponse)
 def record_page(request: Request, record_id: str, platform: PlatformDep, lang: LangDep) -> Response:
     record = platform.get_record(record_id)
-    title = record.title("en" if lang == "en" else "zh-Hans")
-    return _render(request, "record.html", RecordContext(lang, record, title), lang)
+    return _render(request, "record.html", record_context(record, lang), lang)
 
 
 @router.get("/lang/{lang}")
@@ -169,12 +330,14 @@ def switch_lang(request: Request, lang: str) -> Response:
 
 
 def error_page(request: Request, exc: Exception) -> Response:
-    """The HTML page for an error met while rendering a page."""
+    """The HTML page for an error met while rendering a page, in the reader's language."""
     lang = current_lang(request)
     status = exc.status if isinstance(exc, WenyuanError) else getattr(exc, "status_code", 500)
-    detail = exc.detail if isinstance(exc, WenyuanError) else translate("error", lang)
-    if status >= 500 and not isinstance(exc, WenyuanError):
-        detail = translate("error", lang)
-    return _render(
-        request, "error.html", {"status": status, "detail": str(detail)}, lang, status=status
-    )
+    message = _known(f"error_{status}", lang)
+    if message is None:
+        message = translate("error_500" if status >= 500 else "error_400", lang)
+    detail = None
+    if isinstance(exc, WenyuanError) and status < 500:
+        detail = str(exc.detail)
+    ctx = ErrorContext(lang, status, message, detail)
+    return _render(request, "error.html", ctx, lang, status=status)
