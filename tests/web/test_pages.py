@@ -1,0 +1,293 @@
+"""The server-rendered pages, through the app in-process, over the sample collection."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from wenyuan.app import Platform
+from wenyuan.web.pages import ErrorContext, RecordContext, SearchContext
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
+
+
+class _Page(HTMLParser):
+    """The parts of an HTML page the tests look at: links, forms' fields, scripts."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.links: dict[str, dict[str, str]] = {}
+        self.inputs: list[dict[str, str]] = []
+        self.tags: set[str] = set()
+        self.html_lang = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        self.tags.add(tag)
+        if tag == "a" and "id" in values:
+            self.links[values["id"]] = values
+        if tag == "input":
+            self.inputs.append(values)
+        if tag == "html":
+            self.html_lang = values.get("lang", "")
+
+
+def _search(client: TestClient, **params: object) -> SearchContext:
+    response = client.get("/", params=params)
+    assert response.status_code == 200
+    ctx = response.context["ctx"]
+    assert isinstance(ctx, SearchContext)
+    return ctx
+
+
+def _record_id(platform: Platform, q: str, record_type: str) -> str:
+    page = platform.search(q, limit=1, filters={"type": [record_type]})
+    return page.hits[0].record.id
+
+
+@pytest.fixture(scope="module")
+def jingyesi_id(sample_platform: Platform) -> str:
+    """The id of 李白《静夜思》 in the sample collection."""
+    return _record_id(sample_platform, "静夜思", "poem")
+
+
+def test_search_page_finds_the_line_with_its_poem_first(client: TestClient) -> None:
+    """Searching 床前明月光 renders 静夜思 as the first hit, on the search template."""
+    response = client.get("/", params={"q": "床前明月光"})
+
+    assert response.status_code == 200
+    assert response.template.name == "search.html"
+    ctx = response.context["ctx"]
+    assert isinstance(ctx, SearchContext)
+    assert ctx.q == "床前明月光"
+    assert ctx.page is not None
+    assert ctx.page.hits[0].record.title() == "静夜思"
+    assert "静夜思" in response.text
+    assert "疑是地上霜" in response.text
+
+
+def test_empty_search_page_offers_browsing_by_type(client: TestClient) -> None:
+    """With nothing asked, the page counts the collection and links to each record type."""
+    ctx = _search(client)
+
+    assert ctx.page is None
+    assert ctx.total_records == 386
+    labels = {link["label"]: link for link in ctx.browse}
+    assert labels["诗"]["url"] == "/?type=poem"
+    assert sum(link["count"] for link in ctx.browse) == 386
+
+
+def test_facets_are_listed_with_translated_labels_and_counts(client: TestClient) -> None:
+    """Each facet lists its values with counts; types and sources are named, not coded."""
+    response = client.get("/", params={"q": "床前明月光"})
+    ctx = response.context["ctx"]
+
+    assert set(ctx.facet_links) >= {"type", "dynasty", "creator"}
+    types = {link["value"]: link for link in ctx.facet_links["type"]}
+    assert types["poem"]["label"] == "诗"
+    assert types["poem"]["count"] > 0
+    assert ctx.facet_links["source"][0]["label"] == "示例馆藏"
+    creators = {link["value"]: link["count"] for link in ctx.facet_links["creator"]}
+    assert creators["李白"] >= 1
+    assert 'data-facet="type"' in response.text
+    assert f'<span class="count">{types["poem"]["count"]}</span>' in response.text
+
+
+def test_following_a_facet_link_narrows_the_results(client: TestClient) -> None:
+    """A facet link keeps the query, adds the filter, and every hit then has that value."""
+    before = _search(client, q="明月")
+    assert before.page is not None
+    ci = next(link for link in before.facet_links["type"] if link["value"] == "ci")
+
+    response = client.get(ci["url"])
+    after = response.context["ctx"]
+
+    assert after.q == "明月"
+    assert after.filters == {"type": ["ci"]}
+    assert 0 < after.page.total < before.page.total
+    assert after.page.total == ci["count"]
+    assert {hit.record.type for hit in after.page.hits} == {"ci"}
+    chosen = next(link for link in after.facet_links["type"] if link["value"] == "ci")
+    assert chosen["chosen"]
+    assert parse_qs(urlsplit(chosen["url"]).query) == {"q": ["明月"]}
+
+
+def test_year_range_form_filters_by_time(client: TestClient) -> None:
+    """The year-range form's fields narrow the results to records within those years."""
+    everything = _search(client, type="poem")
+    response = client.get("/", params={"type": "poem", "year_from": 700, "year_to": 800})
+    ctx = response.context["ctx"]
+    fields = {i.get("name"): i for i in _Page(response.text).inputs}
+
+    assert ctx.year_from == 700
+    assert ctx.year_to == 800
+    assert 0 < ctx.page.total < everything.page.total
+    for hit in ctx.page.hits:
+        span = hit.record.time
+        assert span is not None
+        assert span.earliest is not None
+        assert span.earliest <= 800
+        assert span.latest >= 700
+    assert fields["year_from"]["value"] == "700"
+    assert fields["type"] == {"type": "hidden", "name": "type", "value": "poem"}
+
+
+@pytest.mark.parametrize(
+    ("year_from", "expected"),
+    [pytest.param("", None, id="empty"), pytest.param("abc", None, id="not-a-number")],
+)
+def test_year_range_ignores_values_that_are_not_years(
+    client: TestClient, year_from: str, expected: int | None
+) -> None:
+    """A year that is empty or not a number is ignored rather than an error."""
+    ctx = _search(client, q="李白", year_from=year_from)
+
+    assert ctx.year_from is expected
+    assert ctx.page is not None
+    assert ctx.page.total > 0
+
+
+def test_record_page_shows_labels_creator_time_and_provenance(
+    client: TestClient, jingyesi_id: str
+) -> None:
+    """The record page shows the title in 简体, 繁體 and pinyin, the poet, the date and source."""
+    response = client.get(f"/resources/{jingyesi_id}")
+
+    assert response.status_code == 200
+    assert response.template.name == "record.html"
+    ctx = response.context["ctx"]
+    assert isinstance(ctx, RecordContext)
+    assert ctx.title == "静夜思"
+    labels = {key: value for key, _, value in ctx.labels}
+    assert labels["zh-Hans"] == "静夜思"
+    assert labels["zh-Hant"] == "靜夜思"
+    assert labels["pinyin"] == "jing ye si"
+    assert [key for key, _, _ in ctx.labels][:2] == ["zh-Hans", "zh-Hant"]
+    assert ctx.creators[0].label == "作者"
+    assert ctx.creators[0].value.startswith("李白")
+    assert ctx.creators[0].url == "/?creator=%E6%9D%8E%E7%99%BD"
+    assert ctx.years == "726年"
+    assert ctx.source_label == "示例馆藏"
+    for text in ("靜夜思", "jing ye si", "李白", "开元十四年", "poems.toml", "床前明月光"):
+        assert text in response.text
+
+
+def test_record_page_names_a_sites_fields_and_maps_it(
+    client: TestClient, sample_platform: Platform
+) -> None:
+    """A heritage site's extra fields are named in Chinese and its coordinates link to a map."""
+    record_id = _record_id(sample_platform, "周口店", "site")
+    ctx = client.get(f"/resources/{record_id}").context["ctx"]
+
+    details = {d.label: d for d in ctx.details}
+    assert details["所在地"].value == "北京市房山区"
+    assert "openstreetmap.org" in (details["坐标"].url or "")
+    assert ctx.years == "前700000–前200000年"
+    assert ctx.descriptions[0][0] == "zh-Hans"
+
+
+def test_unknown_record_is_a_404_html_page_in_chinese(client: TestClient) -> None:
+    """An unknown record id gives a 404 HTML page, in Chinese by default."""
+    response = client.get("/resources/r-00000000000000000000")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.template.name == "error.html"
+    ctx = response.context["ctx"]
+    assert isinstance(ctx, ErrorContext)
+    assert ctx.status == 404
+    assert ctx.message == "找不到这条记录或这个页面。"
+    assert "返回检索" in response.text
+    assert _Page(response.text).html_lang == "zh-Hans"
+
+
+def test_unknown_record_is_a_404_html_page_in_english_when_asked(client: TestClient) -> None:
+    """With the English cookie set, the 404 page is in English."""
+    client.cookies.set("lang", "en")
+    response = client.get("/resources/r-00000000000000000000")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.context["ctx"].message == "No such record or page."
+    assert "Back to search" in response.text
+    assert _Page(response.text).html_lang == "en"
+
+
+def test_lang_en_switches_the_words_and_sets_the_cookie(client: TestClient) -> None:
+    """?lang=en renders the UI in English and remembers it in a cookie for the next page."""
+    response = client.get("/", params={"q": "李白", "lang": "en"})
+
+    assert response.context["lang"] == "en"
+    assert ">Search</button>" in response.text
+    assert "results" in response.text
+    types = {link["value"]: link["label"] for link in response.context["ctx"].facet_links["type"]}
+    assert types["poem"] == "Poem"
+    dynasties = [link["label"] for link in response.context["ctx"].facet_links["dynasty"]]
+    assert "Tang" in dynasties
+    assert "lang=en" in response.headers["set-cookie"]
+
+    following = client.get("/", params={"q": "静夜思"})
+    assert following.context["lang"] == "en"
+    assert "Quiet Night Thoughts" in following.text
+
+
+def test_chinese_is_the_default_language(client: TestClient) -> None:
+    """Without a cookie or ?lang, the pages are in Chinese and set no cookie."""
+    response = client.get("/", params={"q": "李白"})
+
+    assert response.context["lang"] == "zh"
+    assert ">检索</button>" in response.text
+    assert "set-cookie" not in response.headers
+
+
+def test_language_switch_link_keeps_the_query_but_not_the_language(client: TestClient) -> None:
+    """The switch link returns to the same search, and drops ?lang= so the switch holds."""
+    response = client.get("/", params={"q": "明月", "type": "ci", "lang": "en"})
+    href = _Page(response.text).links["lang-switch"]["href"]
+
+    assert href.startswith("/lang/zh?")
+    target = parse_qs(urlsplit(href).query)["next"][0]
+    assert urlsplit(target).path == "/"
+    assert parse_qs(urlsplit(target).query) == {"q": ["明月"], "type": ["ci"]}
+
+    switched = client.get(href)
+    assert switched.status_code == 200
+    assert switched.context["lang"] == "zh"
+    assert switched.context["ctx"].filters == {"type": ["ci"]}
+
+
+def test_language_switch_refuses_to_leave_the_site(client: TestClient) -> None:
+    """/lang/... redirects only to a path on this site."""
+    response = client.get("/lang/en", params={"next": "//evil.example/"}, follow_redirects=False)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+
+
+def test_pages_need_no_javascript(client: TestClient, jingyesi_id: str) -> None:
+    """The search and record pages carry no script: search is a plain GET form."""
+    search = client.get("/", params={"q": "床前明月光"})
+    record = client.get(f"/resources/{jingyesi_id}")
+
+    for response in (search, record):
+        assert "script" not in _Page(response.text).tags
+    assert '<form class="searchbox" action="/" method="get"' in search.text
+    assert any(i.get("name") == "q" for i in _Page(search.text).inputs)
+
+
+def test_paging_links_walk_through_the_results(client: TestClient) -> None:
+    """A long result list has a next link, and the next page starts where the first ended."""
+    first = _search(client, type="poem")
+    assert first.prev_url is None
+    assert first.next_url is not None
+
+    second = client.get(first.next_url).context["ctx"]
+
+    assert second.page.offset == len(first.page.hits)
+    assert second.prev_url is not None
+    assert {h.record.id for h in first.page.hits}.isdisjoint(h.record.id for h in second.page.hits)
