@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
@@ -171,10 +172,10 @@ def test_falls_back_to_the_date_parser(tmp_path: Path) -> None:
     ],
 )
 def test_broken_object_is_rejected(
-    real_files: dict[str, bytes], tmp_path: Path, change: object, reason: str
+    real_files: dict[str, bytes], tmp_path: Path, change: Callable[[bytes], bytes], reason: str
 ) -> None:
     """A broken object file is rejected with its file and reason, and reading goes on."""
-    broken = change(real_files[TEXTILE])  # type: ignore[operator]
+    broken = change(real_files[TEXTILE])
     assert broken != real_files[TEXTILE]
     (tmp_path / "cmoa").mkdir()
     (tmp_path / "cmoa" / f"{TEXTILE}.json").write_bytes(broken)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
@@ -175,10 +176,10 @@ def test_reads_a_zip_and_a_folder(real_files: dict[str, bytes], tmp_path: Path) 
     ],
 )
 def test_broken_artwork_is_rejected(
-    real_files: dict[str, bytes], tmp_path: Path, change: object, reason: str
+    real_files: dict[str, bytes], tmp_path: Path, change: Callable[[bytes], bytes], reason: str
 ) -> None:
     """A broken artwork file is rejected with its file and reason, and reading goes on."""
-    broken = change(real_files["a00001-1035.json"])  # type: ignore[operator]
+    broken = change(real_files["a00001-1035.json"])
     assert broken != real_files["a00001-1035.json"]
     write(tmp_path, "artworks/a/000/a00001-1035.json", broken)
     write(tmp_path, "artworks/a/000/a00005-1039.json", real_files["a00005-1039.json"])
