@@ -96,7 +96,10 @@ def chromium() -> Iterator[Browser]:
     """The system's headless Chromium, driven by Playwright."""
     if not CHROMIUM.is_file():
         skip_or_fail(f"Chromium not found at {CHROMIUM} (set WENYUAN_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("the playwright package is not installed")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
