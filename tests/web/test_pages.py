@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from wenyuan.app import Platform
+from wenyuan.web.i18n import dynasty_name
 from wenyuan.web.pages import ErrorContext, RecordContext, SearchContext
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def test_year_range_form_filters_by_time(client: TestClient) -> None:
 
     assert ctx.year_from == 700
     assert ctx.year_to == 800
+    assert everything.page is not None
     assert 0 < ctx.page.total < everything.page.total
     for hit in ctx.page.hits:
         span = hit.record.time
@@ -283,6 +285,7 @@ def test_pages_need_no_javascript(client: TestClient, jingyesi_id: str) -> None:
 def test_paging_links_walk_through_the_results(client: TestClient) -> None:
     """A long result list has a next link, and the next page starts where the first ended."""
     first = _search(client, type="poem")
+    assert first.page is not None
     assert first.prev_url is None
     assert first.next_url is not None
 
@@ -291,3 +294,58 @@ def test_paging_links_walk_through_the_results(client: TestClient) -> None:
     assert second.page.offset == len(first.page.hits)
     assert second.prev_url is not None
     assert {h.record.id for h in first.page.hits}.isdisjoint(h.record.id for h in second.page.hits)
+
+
+@pytest.mark.parametrize(
+    ("value", "english"),
+    [
+        pytest.param("唐", "Tang", id="one"),
+        pytest.param("北宋", "Northern Song", id="two-characters"),
+        pytest.param("明清", "Ming–Qing", id="run"),
+        pytest.param("唐至今", "Tang to the present", id="range"),
+        pytest.param("宋末元初至清", "宋末元初至清", id="unknown-kept-as-written"),
+    ],
+)
+def test_english_pages_name_dynasties_in_english(value: str, english: str) -> None:
+    """English pages translate dynasty names they know and keep the rest as written."""
+    assert dynasty_name(value, "en") == english
+    assert dynasty_name(value, "zh") == value
+
+
+def test_no_results_page_says_so(client: TestClient) -> None:
+    """A search that matches nothing renders the page with a 'no results' line."""
+    response = client.get("/", params={"q": "zzzzqqqxxyy"})
+
+    assert response.status_code == 200
+    assert response.context["ctx"].page.total == 0
+    assert "没有找到结果。" in response.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"q": "李白", "offset": "-1"}, id="negative-offset"),
+        pytest.param({"q": "李白", "offset": "many"}, id="offset-not-a-number"),
+        pytest.param({"q": "李" * 600}, id="query-too-long"),
+    ],
+)
+def test_odd_search_input_still_renders_the_page(
+    client: TestClient, params: dict[str, str]
+) -> None:
+    """Out-of-range paging or an over-long query gives the HTML page, not an API error."""
+    response = client.get("/", params=params)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.context["ctx"].page is not None
+
+
+def test_year_range_given_backwards_is_read_forwards(client: TestClient) -> None:
+    """A 'from' year after the 'to' year is taken as the same range the right way round."""
+    backwards = _search(client, type="poem", year_from=800, year_to=700)
+    forwards = _search(client, type="poem", year_from=700, year_to=800)
+
+    assert (backwards.year_from, backwards.year_to) == (700, 800)
+    assert backwards.page is not None
+    assert forwards.page is not None
+    assert backwards.page.total == forwards.page.total

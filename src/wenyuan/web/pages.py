@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -35,6 +35,8 @@ __all__ = [
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 router = APIRouter(include_in_schema=False)
 _PAGE_SIZE = 20
+_MAX_QUERY = 500
+_MAX_OFFSET = 10_000
 
 
 def get_platform(request: Request) -> Platform:
@@ -247,13 +249,18 @@ def search_page(
     request: Request,
     platform: PlatformDep,
     lang: LangDep,
-    q: Annotated[str, Query(max_length=500)] = "",
-    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    q: str = "",
 ) -> Response:
+    # Parsed by hand, not validated by FastAPI: a page answers odd input with a page (a
+    # cut-short query, the first results), never with the API's problem+json.
+    q = q.strip()[:_MAX_QUERY]
+    offset = min(max(_int_or_none(request.query_params.get("offset")) or 0, 0), _MAX_OFFSET)
     filters = {name: [v for v in request.query_params.getlist(name) if v][:20] for name in FACETS}
     filters = {k: v for k, v in filters.items() if v}
     year_from = _int_or_none(request.query_params.get("year_from"))
     year_to = _int_or_none(request.query_params.get("year_to"))
+    if year_from is not None and year_to is not None and year_from > year_to:
+        year_from, year_to = year_to, year_from
     page = None
     if q or filters or year_from is not None or year_to is not None:
         page = platform.search(
@@ -294,7 +301,7 @@ def search_page(
                 new = dict(filters)
                 current = [v for v in new.get(name, []) if v != facet.value]
                 new[name] = current if chosen else [*current, facet.value]
-                params = {"q": q, **{k: v for k, v in new.items() if v}}
+                params: dict[str, Any] = {"q": q, **{k: v for k, v in new.items() if v}}
                 if year_from is not None:
                     params["year_from"] = year_from
                 if year_to is not None:
