@@ -409,9 +409,17 @@ def free_port() -> int:
 
 
 def http_latency(
-    data_dir: Path, texts: Sequence[str], rounds: int, log: Callable[[str], None]
+    data_dir: Path,
+    texts: Sequence[str],
+    rounds: int,
+    log: Callable[[str], None],
+    expected: dict[str, int],
 ) -> list[float]:
-    """Latency of ``GET /api/search`` on a ``wenyuan serve`` subprocess over loopback."""
+    """Latency of ``GET /api/search`` on a ``wenyuan serve`` subprocess over loopback.
+
+    The server runs the code in the working tree; ``expected`` (query → total found in
+    process) checks that it searches the same, complete index before anything is timed.
+    """
     import httpx
 
     port = free_port()
@@ -440,6 +448,14 @@ def http_latency(
                     raise RuntimeError("the server did not become ready in 120 s")
                 time.sleep(0.2)
             log(f"HTTP: server ready on {base} (pid {server.pid})")
+            for probe, total in expected.items():
+                seen = client.get("/api/search", params={"q": probe, "limit": 1}).json()["total"]
+                if seen != total:
+                    raise RuntimeError(
+                        f"the server finds {seen} for {probe!r}, this process {total}: it does "
+                        "not search the same index (the code or the index changed under the "
+                        "benchmark?)"
+                    )
 
             def get(text: str) -> None:
                 response = client.get("/api/search", params={"q": text, "limit": 10})
@@ -640,6 +656,9 @@ def main() -> None:
     log(f"FTS5 trigram peer built in {build_seconds:.0f} s ({peer_size:,.0f} MiB)")
 
     # 1–2. latency ---------------------------------------------------------------------------
+    indexed = platform.index.count()
+    if indexed != platform.store.count():
+        raise SystemExit(f"the index holds {indexed} of {platform.store.count()} records")
     queries = query_set(corpus, args.queries, args.seed)
     texts = [q.text for q in queries]
     served = [t for t in texts if Fts5Peer.served(t)]
@@ -664,7 +683,16 @@ def main() -> None:
     like = timed(peer.like, unserved, args.rounds)
     http: list[float] = []
     if not args.skip_http:
-        http = http_latency(args.data_dir, texts, args.rounds, log)
+        probes = {
+            t: platform.index.search(SearchQuery(text=t, limit=1, facets=())).total
+            for t in ("明月", "李白", "libai")
+        }
+        http = http_latency(args.data_dir, texts, args.rounds, log, probes)
+        if platform.index.count() != indexed:
+            raise SystemExit(
+                f"the index changed during the run ({indexed} → {platform.index.count()} "
+                "documents): figures are not valid; run again"
+            )
 
     by_category: dict[str, dict[str, list[float]]] = {}
     for path_name, samples, subset in (
@@ -684,6 +712,8 @@ def main() -> None:
     totals: Counter[str] = Counter()
     for t in texts:
         totals["empty"] += platform.index.search(SearchQuery(text=t, limit=1, facets=())).total == 0
+    if totals["empty"] > len(texts) // 2:
+        raise SystemExit(f"{totals['empty']} of {len(texts)} queries find nothing: broken index?")
 
     # 3. known-item quality -----------------------------------------------------------------
     items = sample_known_items(corpus, args.known_items, args.seed)
