@@ -7,6 +7,7 @@ shutdown, never at import time.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -47,9 +48,16 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         owned = platform is None
         app.state.platform = platform or Platform(settings)
         log.info("server.start", data_dir=str(settings.data_dir))
+        # Catch the search index up with the change feed (after a crash, or after records
+        # were written while no indexer ran), without holding up start-up.
+        catch_up = None
+        if app.state.platform.index_lag() > 0:
+            catch_up = asyncio.create_task(asyncio.to_thread(app.state.platform.sync_index))
         try:
             yield
         finally:
+            if catch_up is not None and not catch_up.done():
+                await catch_up
             if owned:
                 app.state.platform.close()
             log.info("server.stop")
@@ -96,13 +104,13 @@ def _install_operations(app: FastAPI) -> None:
     requests = Counter(
         "wenyuan_http_requests_total",
         "HTTP requests",
-        ["method", "route", "status"],
+        ["method", "handler", "status"],
         registry=registry,
     )
     latency = Histogram(
         "wenyuan_http_request_seconds",
         "HTTP request latency",
-        ["method", "route"],
+        ["method", "handler"],
         registry=registry,
         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
     )
@@ -113,8 +121,12 @@ def _install_operations(app: FastAPI) -> None:
     ) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", "unmatched")
+        endpoint = request.scope.get("endpoint")
+        name = (
+            f"{endpoint.__module__.removeprefix('wenyuan.')}.{endpoint.__name__}"
+            if endpoint is not None
+            else "unmatched"
+        )
         latency.labels(request.method, name).observe(time.perf_counter() - started)
         requests.labels(request.method, name, str(response.status_code)).inc()
         return response

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from wenyuan.core.db import create_engine, migrate
-from wenyuan.resources import MIGRATIONS, Provenance, Record, RecordStore, Rejected, TimeSpan, ingest
+from wenyuan.resources import (
+    MIGRATIONS,
+    Provenance,
+    Record,
+    RecordStore,
+    Rejected,
+    TimeSpan,
+    ingest,
+)
 
 
 class ListSource:

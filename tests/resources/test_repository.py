@@ -92,7 +92,9 @@ def test_cursor_pages_cover_everything_once(store: RecordStore) -> None:
     assert len(set(seen)) == 23
 
 
-@pytest.mark.parametrize("cursor", ["%%%", "bm90LWEtcmVjb3Jk", "\u4e2d"], ids=["junk", "foreign", "cjk"])
+@pytest.mark.parametrize(
+    "cursor", ["%%%", "bm90LWEtcmVjb3Jk", "\u4e2d"], ids=["junk", "foreign", "cjk"]
+)
 def test_foreign_cursor_is_invalid_input(store: RecordStore, cursor: str) -> None:
     """A cursor this server did not issue is refused as invalid input."""
     with pytest.raises(InvalidInput):

@@ -37,12 +37,15 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
         safe = {k: v for k, v in exc.context.items() if isinstance(v, str | int | float | bool)}
         return _problem(exc.status, exc.type_slug, exc.title, exc.detail, request, **safe)
     if isinstance(exc, RequestValidationError):
-        errors = [
+        errors: list[dict[str, Any]] = [
             {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
             for e in exc.errors()
         ]
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
+        if errors:
+            where = ".".join(errors[0]["loc"])
+            detail = f"{where}: {errors[0]['msg']}" if where else str(errors[0]["msg"])
+        else:
+            detail = "invalid request"
         return _problem(422, "invalid-input", "Invalid input", detail, request, errors=errors)
     if isinstance(exc, HTTPException):
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")

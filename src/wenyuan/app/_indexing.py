@@ -27,6 +27,8 @@ def to_index_document(record: Record) -> IndexDocument:
     for lang, text in record.description.items():
         (english_parts if lang == "en" else body_parts).append(text)
     english_parts.extend(c.name for c in record.creators if not has_cjk(c.name))
+    readings = [labels["pinyin"]] if labels.get("pinyin") else []
+    readings.extend(c.pinyin for c in record.creators if c.pinyin)
     span = record.time
     return IndexDocument(
         id=record.id,
@@ -41,4 +43,5 @@ def to_index_document(record: Record) -> IndexDocument:
         latest=span.latest if span else None,
         popular=bool(record.tags),
         subjects=record.subjects,
+        pinyin=readings,
     )

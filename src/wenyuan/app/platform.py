@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import structlog
 
+from wenyuan.app._indexer import BackgroundIndexer
 from wenyuan.app._indexing import to_index_document
 from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
@@ -93,6 +94,13 @@ class Platform:
         self.index: Index = index or TantivyIndex(
             settings.index_dir, writer_memory_mb=settings.index_writer_memory_mb
         )
+        if self.index.count() == 0 and self.store.watermark(SEARCH_CONSUMER) > 0:
+            # The index was lost or rebuilt empty: replay the whole change feed into it.
+            self.store.set_watermark(SEARCH_CONSUMER, 0)
+
+    def index_lag(self) -> int:
+        """How many changes the search index has not applied yet."""
+        return self.store.last_seq() - self.store.watermark(SEARCH_CONSUMER)
 
     def close(self) -> None:
         self.index.close()
@@ -112,45 +120,50 @@ class Platform:
         """Load a collection, then bring the search index up to date with it."""
         adapter = make_adapter(source, mapping=mapping)
         started = time.perf_counter()
-        result = ingest(
-            adapter,
-            path,
-            self.store,
-            reports_dir=self.settings.reports_dir,
-            batch_size=self.settings.ingest_batch_size,
-            progress=progress,
+        with BackgroundIndexer(self.settings, index_progress) as indexer:
+
+            def on_batch(counts: RunCounts) -> None:
+                indexer.start_when(counts.read)
+                if progress:
+                    progress(counts)
+
+            result = ingest(
+                adapter,
+                path,
+                self.store,
+                reports_dir=self.settings.reports_dir,
+                batch_size=self.settings.ingest_batch_size,
+                progress=on_batch,
+            )
+        base = indexer.applied
+        indexed = base + self.sync_index(
+            progress=(lambda n: index_progress(base + n)) if index_progress else None
         )
-        indexed = self.sync_index(progress=index_progress)
+        self.index.refresh()
         seconds = time.perf_counter() - started
-        log.info(
-            "ingest.done",
-            source=source,
-            path=str(path),
-            seconds=round(seconds, 2),
-            **IngestReport(
-                source,
-                str(path),
-                result.run_id,
-                result.counts,
-                indexed,
-                result.report_path,
-                seconds,
-            ).as_dict(),
-        )
-        return IngestReport(
+        report = IngestReport(
             source, str(path), result.run_id, result.counts, indexed, result.report_path, seconds
         )
+        log.info("ingest.done", **report.as_dict())
+        return report
 
     def load_sample(self) -> IngestReport:
         from wenyuan.resources.sources.sample import sample_path
 
         return self.ingest("sample", sample_path())
 
-    def sync_index(self, progress: Callable[[int], None] | None = None) -> int:
+    def sync_index(
+        self,
+        progress: Callable[[int], None] | None = None,
+        *,
+        follow: Callable[[], bool] | None = None,
+    ) -> int:
         """Apply the change feed to the search index from its watermark; returns changes applied.
 
         The watermark moves only after the index commit, so a crash repeats work, never
-        loses it; repeated changes replace the document they describe.
+        loses it; repeated changes replace the document they describe. With ``follow``, the
+        feed is followed while ``follow()`` is true (an ingest is still writing), waiting
+        for new changes instead of stopping at the end of the feed.
         """
         mark = self.store.watermark(SEARCH_CONSUMER)
         fresh = mark == 0 and self.index.count() == 0
@@ -159,9 +172,12 @@ class Platform:
         while True:
             batch = self.store.changes_since(mark, _SYNC_CHUNK)
             if not batch:
+                if follow is not None and follow():
+                    time.sleep(0.2)
+                    continue
                 break
-            upserts = {}
-            deletes = []
+            upserts: dict[str, Record] = {}
+            deletes: list[str] = []
             for change in batch:
                 if change.record is None:
                     upserts.pop(change.record_id, None)

@@ -78,13 +78,13 @@ def _print_json(data: Any) -> None:
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
-    from wenyuan.asgi import create_app
-
     host = host or settings.host
     port = port or settings.port
     err.print(f"Wenyuan is serving on http://{host}:{port}  (data: {settings.data_dir})")
+    # By import string: the CLI never imports the web or API layers itself.
     uvicorn.run(
-        create_app(settings),
+        "wenyuan.asgi:create_app",
+        factory=True,
         host=host,
         port=port,
         log_level="warning",

@@ -99,60 +99,36 @@ class RecordStore:
         try:
             with self.engine.begin() as conn:
                 existing = self._existing_hashes(conn, list(by_id))
-                inserts: list[dict[str, object]] = []
-                updates: list[dict[str, object]] = []
+                stamp = _timestamp(conn, now)
+                inserts: list[tuple[object, ...]] = []
+                updates: list[tuple[object, ...]] = []
                 for rid, record in by_id.items():
                     old = existing.get(rid)
                     if old == hashes[rid]:
                         continue
-                    row = {
-                        "title": record.title()[:2000],
-                        "type": record.type,
-                        "earliest": record.time.earliest if record.time else None,
-                        "latest": record.time.latest if record.time else None,
-                        "content_hash": hashes[rid],
-                        "data": encoded[rid].decode(),
-                        "ingest_run": run_id,
-                        "updated_at": now,
-                    }
-                    if old is None:
-                        row.update(
-                            id=rid,
-                            source=record.source,
-                            source_id=record.source_id,
-                            created_at=now,
-                        )
-                        inserts.append(row)
-                    else:
-                        row["b_id"] = rid
-                        updates.append(row)
-                if inserts:
-                    conn.execute(records.insert(), inserts)
-                if updates:
-                    conn.execute(
-                        records.update()
-                        .where(records.c.id == sa.bindparam("b_id"))
-                        .values(
-                            {
-                                k: sa.bindparam(k)
-                                for k in (
-                                    "title",
-                                    "type",
-                                    "earliest",
-                                    "latest",
-                                    "content_hash",
-                                    "data",
-                                    "ingest_run",
-                                    "updated_at",
-                                )
-                            }
-                        ),
-                        updates,
+                    span = record.time
+                    values = (
+                        record.title()[:2000],
+                        record.type,
+                        span.earliest if span else None,
+                        span.latest if span else None,
+                        hashes[rid],
+                        encoded[rid].decode(),
+                        run_id,
+                        stamp,
                     )
-                feed = [{"record_id": r["id"], "op": "upsert", "at": now} for r in inserts]
-                feed += [{"record_id": r["b_id"], "op": "upsert", "at": now} for r in updates]
+                    if old is None:
+                        inserts.append((rid, record.source, record.source_id, *values, stamp))
+                    else:
+                        updates.append((*values, rid))
+                if inserts:
+                    _executemany(conn, _INSERT_RECORD, inserts)
+                if updates:
+                    _executemany(conn, _UPDATE_RECORD, updates)
+                feed: list[tuple[object, ...]] = [(row[0], "upsert", stamp) for row in inserts]
+                feed += [(row[-1], "upsert", stamp) for row in updates]
                 if feed:
-                    conn.execute(changes.insert(), feed)
+                    _executemany(conn, _INSERT_CHANGE, feed)
         except SQLAlchemyError as exc:
             raise StorageError(f"could not write a batch of {len(by_id)} records: {exc}") from exc
         return BatchResult(len(inserts), len(updates), len(by_id) - len(inserts) - len(updates))
@@ -315,7 +291,9 @@ class RecordStore:
                     rejected=0,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_run(
         self, run_id: int, counts: RunCounts, status: str, report_path: str | None
@@ -331,6 +309,33 @@ class RecordStore:
                     **_counts_dict(counts),
                 )
             )
+
+
+# The batch writes go to the DB-API driver directly: SQLAlchemy's per-row parameter
+# processing cost three times what SQLite itself spends on the rows (measured with
+# cProfile on 20,000 poems). The statements are plain SQL that both databases accept.
+_INSERT_RECORD = (
+    "INSERT INTO records (id, source, source_id, title, type, earliest, latest, content_hash, "
+    "data, ingest_run, updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_RECORD = (
+    "UPDATE records SET title = ?, type = ?, earliest = ?, latest = ?, content_hash = ?, "
+    "data = ?, ingest_run = ?, updated_at = ? WHERE id = ?"
+)
+_INSERT_CHANGE = "INSERT INTO changes (record_id, op, at) VALUES (?, ?, ?)"
+
+
+def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    conn.exec_driver_sql(sql, rows)
+
+
+def _timestamp(conn: Connection, moment: datetime) -> object:
+    """``moment`` as the driver should receive it: SQLAlchemy's SQLite text format, or as is."""
+    if conn.dialect.name == "sqlite":
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment
 
 
 def _counts_dict(counts: RunCounts) -> dict[str, int]:

@@ -40,6 +40,8 @@ class IndexDocument:
     latest: int | None = None
     popular: bool = False
     subjects: list[str] = field(default_factory=list)
+    #: Toneless pinyin readings of the title and names (``li bai``), as the record has them.
+    pinyin: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,10 @@ class Index(Protocol):
         ...
 
     def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def refresh(self) -> None:
+        """See every commit made so far, also by other processes, in the next search."""
+        ...
 
     def count(self) -> int: ...
 

@@ -12,16 +12,18 @@ turns. Readers reload at most once a second to see commits made by another proce
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import structlog
 import tantivy
 
 from wenyuan.core.errors import InvalidInput, StorageError
 from wenyuan.core.text import cjk_bigrams
-from wenyuan.search._analysis import analyze_query, pinyin_tokens, text_tokens
+from wenyuan.search._analysis import analyze_query, index_texts, pinyin_tokens
 from wenyuan.search._types import (
     FACETS,
     FacetCount,
@@ -33,7 +35,9 @@ from wenyuan.search._types import (
 
 __all__ = ["TantivyIndex"]
 
-_SCHEMA_VERSION = "1"
+log = structlog.get_logger(__name__)
+
+_SCHEMA_VERSION = "2"
 _Occur = tantivy.Occur
 _Q = tantivy.Query
 
@@ -48,15 +52,33 @@ _BOOST_PINYIN = 3.0
 _BOOST_POPULAR = 2.0
 
 
+# Tokenizers run inside tantivy (in its indexing threads, off the Python thread), on text
+# that Python has folded and whose punctuation it has turned into spaces:
+# - unigrams: each Han character, or a run of other letters and digits, with positions;
+# - bigrams: every two adjacent characters. Pairs that contain a space never match a query
+#   bigram (queries are cut into bigrams inside runs of Han characters only).
+_UNIGRAMS = "wenyuan_unigram"
+_BIGRAMS = "wenyuan_bigram"
+
+
+def _register_tokenizers(index: tantivy.Index) -> None:
+    unigram = tantivy.TextAnalyzerBuilder(
+        tantivy.Tokenizer.regex(r"\p{Han}|[\p{L}\p{N}&&[^\p{Han}]]+")
+    ).build()
+    bigram = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(2, 2, False)).build()
+    index.register_tokenizer(_UNIGRAMS, unigram)
+    index.register_tokenizer(_BIGRAMS, bigram)
+
+
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     for name in FACETS:
         sb.add_text_field(name, tokenizer_name="raw", fast=True)
     for name in ("title_u", "creator_u", "body_u"):
-        sb.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+        sb.add_text_field(name, tokenizer_name=_UNIGRAMS, index_option="position")
     for name in ("title_b", "creator_b", "body_b"):
-        sb.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
+        sb.add_text_field(name, tokenizer_name=_BIGRAMS, index_option="freq")
     sb.add_text_field("pinyin", tokenizer_name="whitespace", index_option="position")
     sb.add_text_field("en", tokenizer_name="en_stem", index_option="position")
     sb.add_integer_field("earliest", indexed=True, fast=True)
@@ -80,13 +102,15 @@ class TantivyIndex:
         try:
             path.mkdir(parents=True, exist_ok=True)
             if marker.exists() and marker.read_text().strip() != _SCHEMA_VERSION:
-                raise StorageError(
-                    f"the search index at {path} was built by another version; run "
-                    "`wenyuan reindex` to rebuild it"
-                )
+                # Built by another version: the index is derived data, so start it afresh;
+                # the platform sees an empty index and rebuilds it from the records.
+                log.warning("search.index_rebuilt", path=str(path), reason="schema changed")
+                shutil.rmtree(path)
+                path.mkdir(parents=True)
             self._index = tantivy.Index(self._schema, path=str(path), reuse=True)
+            _register_tokenizers(self._index)
             marker.write_text(_SCHEMA_VERSION)
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             raise StorageError(f"cannot open the search index at {path}: {exc}") from exc
 
     # -- writing ----------------------------------------------------------------------------
@@ -141,20 +165,18 @@ class TantivyIndex:
 
     @staticmethod
     def _to_tantivy(doc: IndexDocument) -> tantivy.Document:
-        title_u, title_b = text_tokens(" / ".join(doc.titles))
-        creator_u, creator_b = text_tokens(" / ".join(doc.creators))
-        body_u, body_b = text_tokens(doc.body)
+        title, creator, body = index_texts(doc.titles, doc.creators, doc.body)
         fields: dict[str, Any] = {
             "id": doc.id,
             "type": doc.type,
             "source": doc.source,
-            "title_u": title_u,
-            "title_b": title_b,
-            "creator_u": creator_u,
-            "creator_b": creator_b,
-            "body_u": body_u,
-            "body_b": body_b,
-            "pinyin": pinyin_tokens(doc.titles[:2] + doc.creators),
+            "title_u": title,
+            "title_b": title,
+            "creator_u": creator,
+            "creator_b": creator,
+            "body_u": body,
+            "body_b": body,
+            "pinyin": pinyin_tokens(doc.pinyin),
             "en": doc.english,
             "popular": 1 if doc.popular else 0,
         }
@@ -176,6 +198,10 @@ class TantivyIndex:
             self._index.reload()
             self._reloaded = now
         return self._index.searcher()
+
+    def refresh(self) -> None:
+        self._index.reload()
+        self._reloaded = time.monotonic()
 
     def count(self) -> int:
         return int(self._searcher().num_docs)
@@ -247,7 +273,7 @@ class TantivyIndex:
                 add(_Q.term_query(schema, "body_b", bigram))
                 add(_Q.term_query(schema, "title_b", bigram), _BOOST_TITLE)
                 add(_Q.term_query(schema, "creator_b", bigram), _BOOST_CREATOR)
-            chars = list(run)
+            chars: list[str | tuple[int, str]] = list(run)
             add(_Q.phrase_query(schema, "body_u", chars), _BOOST_PHRASE_BODY)
             add(_Q.phrase_query(schema, "title_u", chars), _BOOST_PHRASE_TITLE)
         if analyzed.words:
@@ -256,7 +282,8 @@ class TantivyIndex:
                 add(_Q.term_query(schema, "title_u", word), _BOOST_TITLE)
                 add(_Q.term_query(schema, "creator_u", word), _BOOST_CREATOR)
             if len(analyzed.words) > 1:
-                add(_Q.phrase_query(schema, "pinyin", analyzed.words), _BOOST_PINYIN)
+                words: list[str | tuple[int, str]] = list(analyzed.words)
+                add(_Q.phrase_query(schema, "pinyin", words), _BOOST_PINYIN)
             english = self._index.parse_query_lenient(" ".join(analyzed.words), ["en"])[0]
             add(english)
         return _Q.boolean_query(should)

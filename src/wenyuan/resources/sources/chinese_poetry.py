@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -60,8 +61,7 @@ def _is_aux(name: PurePosixPath) -> bool:
     return (
         collection == "全唐诗"
         and (
-            (inner.startswith("error/")
-            and inner.endswith(".json"))
+            (inner.startswith("error/") and inner.endswith(".json"))
             or inner in ("唐诗三百首.json", "表面结构字.json")
         )
     ) or (collection == "宋词" and inner == "宋词三百首.json")
@@ -107,12 +107,22 @@ class ChinesePoetrySource:
     name = SOURCE
 
     def read(self, path: Path) -> Iterator[Item]:
+        # A folder of one collection (…/诗经) is read as that collection.
+        prefix = PurePosixPath(path.name) if path.is_dir() and path.name in _MAIN else None
+
+        def files(want: Callable[[PurePosixPath], bool]) -> Iterator[tuple[PurePosixPath, bytes]]:
+            if prefix is None:
+                yield from iter_files(path, want)
+            else:
+                for name, data in iter_files(path, lambda n: want(prefix / n)):
+                    yield prefix / name, data
+
         aux = _Aux()
         rejected: list[Rejected] = []
-        for name, data in iter_files(path, _is_aux):
+        for name, data in files(_is_aux):
             self._load_aux(name, data, aux, rejected)
         yield from rejected
-        for name, data in iter_files(path, _is_main):
+        for name, data in files(_is_main):
             yield from self._read_file(name, data, aux)
 
     # -- auxiliary files ------------------------------------------------------------------
@@ -159,11 +169,7 @@ class ChinesePoetrySource:
             yield Rejected(SOURCE, str(name), "", "expected a JSON list of poems")
             return
         collection, inner = _parts(name)
-        if collection == "全唐诗":
-            kind = ("poem", "宋" if ".song." in inner else "唐", True)
-        else:
-            kind = _MAIN[collection]
-        assert kind is not None
+        kind = _MAIN[collection] or ("poem", "宋" if ".song." in inner else "唐", True)
         for index, poem in enumerate(doc):
             try:
                 yield self._record(collection, inner, name, index, poem, kind, aux)
@@ -230,27 +236,12 @@ class ChinesePoetrySource:
             "zh-Hans": simplified_title,
             "zh-Hant": title if traditional else to_traditional(title),
         }
-        title_pinyin = pinyin(simplified_title)
+        title_pinyin = pinyin(simplified_title, simplified=True)
         if title_pinyin:
             labels["pinyin"] = title_pinyin
         labels = {k: v for k, v in labels.items() if v}
-        creators = []
-        if author:
-            simplified_author = to_simplified(author) if traditional else author
-            creators.append(
-                Creator(
-                    name=author,
-                    role="author",
-                    name_zh_hans=simplified_author,
-                    pinyin=pinyin(simplified_author) or None,
-                )
-            )
-        span = dynasty_span(dynasty)
-        time = (
-            TimeSpan(text=dynasty, earliest=span.earliest, latest=span.latest, label=span.label)
-            if span
-            else None
-        )
+        creators = [_creator(author, traditional)] if author else []
+        time = _dynasty_time(dynasty)
         search_text = None
         joined = "\n".join(lines)
         if "{" in joined and aux.placeholders:
@@ -278,6 +269,26 @@ class ChinesePoetrySource:
 
 def _merge(first: list[str], second: list[str]) -> list[str]:
     return list(dict.fromkeys(first + second))
+
+
+@lru_cache(maxsize=16384)
+def _creator(author: str, traditional: bool) -> Creator:
+    """The author as a creator; cached, as most authors wrote many poems."""
+    simplified = to_simplified(author) if traditional else author
+    return Creator(
+        name=author,
+        role="author",
+        name_zh_hans=simplified,
+        pinyin=pinyin(simplified, simplified=True) or None,
+    )
+
+
+@lru_cache(maxsize=64)
+def _dynasty_time(dynasty: str) -> TimeSpan | None:
+    span = dynasty_span(dynasty)
+    if span is None:
+        return None
+    return TimeSpan(text=dynasty, earliest=span.earliest, latest=span.latest, label=span.label)
 
 
 class _Bad(Exception):

@@ -1,0 +1,116 @@
+"""Search over the built-in sample: scripts, pinyin, English, facets, years, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from wenyuan.app import Platform
+from wenyuan.core.errors import InvalidInput
+
+
+def top_titles(platform: Platform, query: str, n: int = 3, **kwargs: object) -> list[str]:
+    page = platform.search(query, limit=n, **kwargs)  # type: ignore[arg-type]
+    return [hit.record.labels.get("zh-Hans", "") for hit in page.hits]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["床前明月光", "牀前明月光", "静夜思", "靜夜思", "举头望明月", "舉頭望明月"],
+    ids=["line", "variant-char", "title", "title-traditional", "line2", "line2-traditional"],
+)
+def test_jingyesi_is_first_for_its_lines_and_title(sample_platform: Platform, query: str) -> None:
+    """静夜思 ranks first for its title and lines, in either script and with 牀 for 床."""
+    assert top_titles(sample_platform, query, 1) == ["静夜思"]
+
+
+@pytest.mark.parametrize("query", ["li bai", "libai", "Li Bai", "LIBAI"])
+def test_pinyin_finds_li_bai(sample_platform: Platform, query: str) -> None:
+    """Toneless pinyin, spaced or run together, in any case, finds 李白 and his poems."""
+    page = sample_platform.search(query, limit=10)
+    assert page.hits
+    top = page.hits[0].record
+    assert top.labels.get("zh-Hans") == "李白" or top.creators[0].name == "李白"
+
+
+def test_english_query_searches_english_fields(sample_platform: Platform) -> None:
+    """An English query finds records through their English titles and descriptions."""
+    page = sample_platform.search("Forbidden City", limit=5)
+    assert any("Forbidden City" in (h.record.labels.get("en") or "") for h in page.hits)
+
+
+def test_facets_count_and_filter(sample_platform: Platform) -> None:
+    """Facet counts add up to the total, and a type filter keeps only that type."""
+    page = sample_platform.search("月", limit=50)
+    types = {f.value: f.count for f in page.facets["type"]}
+    assert sum(types.values()) == page.total
+    assert types["poem"] > 0
+    only_ci = sample_platform.search("月", limit=50, filters={"type": ["ci"]})
+    assert only_ci.total == types.get("ci", 0)
+    assert all(h.record.type == "ci" for h in only_ci.hits)
+
+
+def test_year_range_keeps_overlapping_spans(sample_platform: Platform) -> None:
+    """A year range keeps records whose span overlaps it and drops the others."""
+    page = sample_platform.search("", limit=100, year_from=1100, year_to=1200)
+    assert page.total > 0
+    for hit in page.hits:
+        span = hit.record.time
+        assert span is not None
+        assert span.earliest is not None
+        assert span.latest is not None
+        assert span.earliest <= 1200
+        assert span.latest >= 1100
+
+
+def test_filter_by_dynasty_and_creator(sample_platform: Platform) -> None:
+    """Dynasty and creator filters narrow to records with those values."""
+    page = sample_platform.search("", limit=100, filters={"creator": ["苏轼"]})
+    assert page.total > 0
+    assert all(any(c.name == "苏轼" for c in h.record.creators) for h in page.hits)
+    tang = sample_platform.search("月", limit=100, filters={"dynasty": ["唐"]})
+    assert all(h.record.dynasty == "唐" for h in tang.hits)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 10_000}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"year_from": 1500, "year_to": 1400}, "year_from"),
+        ({"filters": {"colour": ["red"]}}, "unknown filter"),
+    ],
+    ids=["zero-limit", "huge-limit", "negative-offset", "reversed-years", "unknown-filter"],
+)
+def test_bad_search_arguments_are_invalid_input(
+    sample_platform: Platform, kwargs: dict[str, object], message: str
+) -> None:
+    """Out-of-range arguments raise InvalidInput naming the argument."""
+    with pytest.raises(InvalidInput, match=message):
+        sample_platform.search("月", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "AND OR NOT",
+        "title:(",
+        "*",
+        "月" * 500,
+        "\x00",
+        "🙂",
+        "<script>",
+        "'; DROP TABLE records",
+    ],
+    ids=["quote", "operators", "field-syntax", "star", "long", "nul", "emoji", "html", "sql"],
+)
+def test_hostile_queries_never_fail(sample_platform: Platform, query: str) -> None:
+    """Query syntax, control characters and odd scripts are searched as text, never an error."""
+    page = sample_platform.search(query, limit=5)
+    assert page.total >= 0
+
+
+def test_empty_query_browses_everything(sample_platform: Platform) -> None:
+    """An empty query with no filter matches every record."""
+    assert sample_platform.search("", limit=1).total == sample_platform.store.count()
