@@ -656,6 +656,7 @@ def main() -> None:
     log(f"FTS5 trigram peer built in {build_seconds:.0f} s ({peer_size:,.0f} MiB)")
 
     # 1–2. latency ---------------------------------------------------------------------------
+    load_before = os.getloadavg()[0]
     indexed = platform.index.count()
     if indexed != platform.store.count():
         raise SystemExit(f"the index holds {indexed} of {platform.store.count()} records")
@@ -694,6 +695,7 @@ def main() -> None:
                 "documents): figures are not valid; run again"
             )
 
+    load_after = os.getloadavg()[0]
     by_category: dict[str, dict[str, list[float]]] = {}
     for path_name, samples, subset in (
         ("engine", engine, texts),
@@ -784,7 +786,9 @@ def main() -> None:
     out.append(
         f"**Latency**: {len(texts)} queries × {args.rounds} timed rounds after a warm-up, "
         f"limit 10 ({mix}); "
-        f"{totals['empty']} queries find nothing (mostly English on a poetry-only index).\n"
+        f"{totals['empty']} queries find nothing (mostly English on a poetry-only index). "
+        f"Load average (1 min) {load_before:.2f} before and {load_after:.2f} after the timing "
+        f"(above {os.cpu_count() or 1} means other work shared the CPUs).\n"
     )
     out.append("| path | p50 | p95 | p99 | note |")
     out.append("|---|---|---|---|---|")
