@@ -36,6 +36,9 @@ test: lint pytest
 bench: $(BIN)/wenyuan
 	$(BIN)/python benchmarks/run_all.py
 
+docs: $(BIN)/wenyuan
+	$(BIN)/python -m wenyuan.cli.reference > docs/cli.md
+
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:
 	$(BIN)/python -m pip install --quiet uv

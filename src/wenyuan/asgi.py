@@ -25,6 +25,7 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wenyuan import __version__
 from wenyuan.api import api_router, problem_response
@@ -99,6 +100,17 @@ def _install_errors(app: FastAPI) -> None:
     app.add_exception_handler(Exception, handle)
 
 
+class _Measured:
+    """ASGI middleware that hands each request to ``measure`` with the inner app."""
+
+    def __init__(self, app: ASGIApp, measure: Callable[..., Awaitable[None]]) -> None:
+        self.app = app
+        self.measure = measure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.measure(scope, receive, send, self.app)
+
+
 def _install_operations(app: FastAPI) -> None:
     registry = CollectorRegistry()
     requests = Counter(
@@ -115,21 +127,34 @@ def _install_operations(app: FastAPI) -> None:
         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
     )
 
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    async def measure(scope: Scope, receive: Receive, send: Send, inner: ASGIApp) -> None:
+        if scope["type"] != "http":
+            await inner(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        endpoint = request.scope.get("endpoint")
-        name = (
-            f"{endpoint.__module__.removeprefix('wenyuan.')}.{endpoint.__name__}"
-            if endpoint is not None
-            else "unmatched"
-        )
-        latency.labels(request.method, name).observe(time.perf_counter() - started)
-        requests.labels(request.method, name, str(response.status_code)).inc()
-        return response
+        status = [500]
+
+        async def send_and_note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await inner(scope, receive, send_and_note)
+        finally:
+            endpoint = scope.get("endpoint")
+            name = (
+                f"{endpoint.__module__.removeprefix('wenyuan.')}.{endpoint.__name__}"
+                if endpoint is not None
+                else "unmatched"
+            )
+            method = scope.get("method", "")
+            latency.labels(method, name).observe(time.perf_counter() - started)
+            requests.labels(method, name, str(status[0])).inc()
+
+    # A plain ASGI middleware: Starlette's @app.middleware("http") adds a task and a queue
+    # per request, several milliseconds under load.
+    app.add_middleware(_Measured, measure=measure)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

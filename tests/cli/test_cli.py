@@ -26,7 +26,11 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.mark.parametrize(
     ("text", "earliest", "latest"),
-    [("乾隆五十年", 1785, 1785), ("公元前3世纪", -300, -201), ("Ming dynasty (1368–1644)", 1368, 1644)],
+    [
+        ("乾隆五十年", 1785, 1785),
+        ("公元前3世纪", -300, -201),
+        ("Ming dynasty (1368–1644)", 1368, 1644),
+    ],
     ids=["reign-year", "bce-century", "museum-phrase"],
 )
 def test_dates_parse_json(text: str, earliest: int, latest: int) -> None:
@@ -80,8 +84,16 @@ def test_bad_facet_syntax_is_a_usage_error(data_dir: Path) -> None:
 
 def test_every_command_help_has_an_example() -> None:
     """Each command's help shows an example invocation."""
-    for args in (["serve"], ["demo"], ["search"], ["reindex"], ["stats"], ["dates", "parse"],
-                 ["ingest", "chinese-poetry"], ["ingest", "csv"]):
+    for args in (
+        ["serve"],
+        ["demo"],
+        ["search"],
+        ["reindex"],
+        ["stats"],
+        ["dates", "parse"],
+        ["ingest", "chinese-poetry"],
+        ["ingest", "csv"],
+    ):
         result = runner.invoke(app, [*args, "--help"])
         assert result.exit_code == 0
         assert "Example: wenyuan" in result.stdout, args

@@ -114,3 +114,18 @@ def test_hostile_queries_never_fail(sample_platform: Platform, query: str) -> No
 def test_empty_query_browses_everything(sample_platform: Platform) -> None:
     """An empty query with no filter matches every record."""
     assert sample_platform.search("", limit=1).total == sample_platform.store.count()
+
+
+def test_phrases_stop_at_punctuation(sample_platform: Platform) -> None:
+    """Two characters either side of a comma are not a phrase: 光疑 does not find 静夜思."""
+    titles = top_titles(sample_platform, "光疑", 20)
+    assert "静夜思" not in titles
+
+
+def test_author_name_ranks_their_own_work_first(sample_platform: Platform) -> None:
+    """An author's name finds the person and their works before works that only mention them."""
+    page = sample_platform.search("杜甫", limit=5)
+    assert page.hits[0].record.type == "person"
+    assert page.hits[0].record.labels["zh-Hans"] == "杜甫"
+    by_him = [h for h in page.hits if any(c.name == "杜甫" for c in h.record.creators)]
+    assert len(by_him) >= 3

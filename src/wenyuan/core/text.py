@@ -147,7 +147,7 @@ def is_cjk(char: str) -> bool:
 
 
 def has_cjk(text: str) -> bool:
-    return any(is_cjk(c) for c in text)
+    return _CJK_RUN.search(text) is not None
 
 
 _CJK_RUN = re.compile(

@@ -40,8 +40,15 @@ def validate_record(record: Record) -> str | None:
         return f"source id must be 1 to {_MAX_ID} characters"
     if record.type not in RECORD_TYPES:
         return f"unknown record type {record.type!r}"
-    if not any(record.labels.get(k) for k in LABEL_KEYS) and not record.body:
-        return "record has neither a label nor any text"
+    described = (
+        any(record.labels.get(k) for k in LABEL_KEYS)
+        or record.body
+        or record.creators
+        or record.description
+        or record.extra
+    )
+    if not described:
+        return "record has no label, text, creator, description or other field"
     unknown = set(record.labels) - set(LABEL_KEYS)
     if unknown:
         return f"unknown label language(s): {', '.join(sorted(unknown))}"

@@ -13,10 +13,20 @@ from dataclasses import dataclass, field
 
 from wenyuan.core.text import fold, is_cjk, split_runs
 
-__all__ = ["AnalyzedQuery", "analyze_query", "index_texts", "pinyin_tokens"]
+__all__ = [
+    "CLAUSE_MARK",
+    "AnalyzedQuery",
+    "analyze_query",
+    "exact_titles",
+    "index_texts",
+    "pinyin_tokens",
+]
 
 
 _SEPARATORS = re.compile(r"[\W_]+")
+#: Put where punctuation or space was: the unigram tokenizer turns it into a token of its own
+#: (a private-use character nobody types), so phrases stop at clause boundaries.
+CLAUSE_MARK = " \ue000 "
 
 
 def index_texts(titles: list[str], creators: list[str], body: str) -> tuple[str, str, str]:
@@ -24,8 +34,13 @@ def index_texts(titles: list[str], creators: list[str], body: str) -> tuple[str,
     unigram and bigram tokenizers. One fold call for all three: OpenCC's per-call cost is
     most of the work for short texts."""
     folded = fold("\x1f".join((" / ".join(titles), " / ".join(creators), body)))
-    title, creator, text = (_SEPARATORS.sub(" ", part) for part in folded.split("\x1f", 2))
+    title, creator, text = (_SEPARATORS.sub(CLAUSE_MARK, part) for part in folded.split("\x1f", 2))
     return title, creator, text
+
+
+def exact_titles(titles: list[str]) -> list[str]:
+    """Each title folded and stripped of punctuation and spaces, for whole-title matches."""
+    return list(dict.fromkeys(t for t in (_SEPARATORS.sub("", fold(x)) for x in titles) if t))
 
 
 def pinyin_tokens(readings: list[str]) -> str:

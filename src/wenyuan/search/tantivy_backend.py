@@ -23,7 +23,7 @@ import tantivy
 
 from wenyuan.core.errors import InvalidInput, StorageError
 from wenyuan.core.text import cjk_bigrams
-from wenyuan.search._analysis import analyze_query, index_texts, pinyin_tokens
+from wenyuan.search._analysis import analyze_query, exact_titles, index_texts, pinyin_tokens
 from wenyuan.search._types import (
     FACETS,
     FacetCount,
@@ -37,24 +37,31 @@ __all__ = ["TantivyIndex"]
 
 log = structlog.get_logger(__name__)
 
-_SCHEMA_VERSION = "2"
+_SCHEMA_VERSION = "4"
 _Occur = tantivy.Occur
 _Q = tantivy.Query
 
-# Boosts: a match in a title or a name outweighs one in the body; whole-phrase matches
-# outweigh scattered bigrams; poems in the classic anthologies (a popularity signal) get a
-# small constant lift. Tuned on the known-item benchmark (benchmarks/bench_search.py).
-_BOOST_TITLE = 3.0
-_BOOST_CREATOR = 3.0
-_BOOST_PHRASE_BODY = 2.0
-_BOOST_PHRASE_TITLE = 4.0
+# Ranking. Readers type a whole line, a fragment, a title or a name, so a whole-phrase match
+# is what counts: it gets a fixed score per character (no length normalisation, so a long
+# poem holding the line is not pushed below a short one that merely shares a bigram), and
+# bigrams (BM25) only order records within the same tier. An exact author name outranks
+# the same name inside a title (李白 → his poems before 《夢李白》); poems in the classic
+# anthologies and school lists (a popularity signal) get a constant lift, which is how the
+# popular wording 床前明月光 finds 李白's 牀前看月光. Tuned on benchmarks/bench_search.py.
+_PER_CHAR_BODY_PHRASE = 10.0
+_PER_CHAR_TITLE_PHRASE = 12.0
+_PER_CHAR_CREATOR_EXACT = 15.0
+_PER_CHAR_TITLE_EXACT = 20.0
+_BOOST_TITLE = 3.0  # single-character queries only
+_BOOST_CREATOR = 3.0  # single-character queries only
 _BOOST_PINYIN = 3.0
-_BOOST_POPULAR = 2.0
-
+_BOOST_POPULAR = 15.0
 
 # Tokenizers run inside tantivy (in its indexing threads, off the Python thread), on text
 # that Python has folded and whose punctuation it has turned into spaces:
-# - unigrams: each Han character, or a run of other letters and digits, with positions;
+# - unigrams: each Han character, or a run of other letters and digits, with positions, and
+#   the clause mark U+E000 that Python puts where punctuation was, so that a phrase never
+#   matches across a clause boundary (风花 does not match 春风，花落);
 # - bigrams: every two adjacent characters. Pairs that contain a space never match a query
 #   bigram (queries are cut into bigrams inside runs of Han characters only).
 _UNIGRAMS = "wenyuan_unigram"
@@ -63,7 +70,7 @@ _BIGRAMS = "wenyuan_bigram"
 
 def _register_tokenizers(index: tantivy.Index) -> None:
     unigram = tantivy.TextAnalyzerBuilder(
-        tantivy.Tokenizer.regex(r"\p{Han}|[\p{L}\p{N}&&[^\p{Han}]]+")
+        tantivy.Tokenizer.regex(r"\p{Han}|[\p{L}\p{N}&&[^\p{Han}]]+|\x{E000}")
     ).build()
     bigram = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(2, 2, False)).build()
     index.register_tokenizer(_UNIGRAMS, unigram)
@@ -79,6 +86,7 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name=_UNIGRAMS, index_option="position")
     for name in ("title_b", "creator_b", "body_b"):
         sb.add_text_field(name, tokenizer_name=_BIGRAMS, index_option="freq")
+    sb.add_text_field("title_exact", tokenizer_name="raw", index_option="basic")
     sb.add_text_field("pinyin", tokenizer_name="whitespace", index_option="position")
     sb.add_text_field("en", tokenizer_name="en_stem", index_option="position")
     sb.add_integer_field("earliest", indexed=True, fast=True)
@@ -170,6 +178,7 @@ class TantivyIndex:
             "id": doc.id,
             "type": doc.type,
             "source": doc.source,
+            "title_exact": exact_titles(doc.titles),
             "title_u": title,
             "title_b": title,
             "creator_u": creator,
@@ -271,11 +280,14 @@ class TantivyIndex:
                 continue
             for bigram in dict.fromkeys(cjk_bigrams(run)):
                 add(_Q.term_query(schema, "body_b", bigram))
-                add(_Q.term_query(schema, "title_b", bigram), _BOOST_TITLE)
-                add(_Q.term_query(schema, "creator_b", bigram), _BOOST_CREATOR)
+                add(_Q.term_query(schema, "title_b", bigram))
+                add(_Q.term_query(schema, "creator_b", bigram))
             chars: list[str | tuple[int, str]] = list(run)
-            add(_Q.phrase_query(schema, "body_u", chars), _BOOST_PHRASE_BODY)
-            add(_Q.phrase_query(schema, "title_u", chars), _BOOST_PHRASE_TITLE)
+            fixed = _Q.const_score_query
+            add(fixed(_Q.phrase_query(schema, "body_u", chars), _PER_CHAR_BODY_PHRASE * len(run)))
+            add(fixed(_Q.phrase_query(schema, "title_u", chars), _PER_CHAR_TITLE_PHRASE * len(run)))
+            add(fixed(_Q.term_query(schema, "creator", run), _PER_CHAR_CREATOR_EXACT * len(run)))
+            add(fixed(_Q.term_query(schema, "title_exact", run), _PER_CHAR_TITLE_EXACT * len(run)))
         if analyzed.words:
             for word in analyzed.words:
                 add(_Q.term_query(schema, "pinyin", word), _BOOST_PINYIN)

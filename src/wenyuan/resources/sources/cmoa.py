@@ -106,8 +106,11 @@ def _time(thing: _Thing) -> TimeSpan | None:
     text = thing.creation_date or ""
     earliest = iso_year(thing.creation_date_earliest)
     latest = iso_year(thing.creation_date_latest)
-    if earliest is not None or latest is not None:
+    inverted = earliest is not None and latest is not None and earliest > latest
+    if (earliest is not None or latest is not None) and not inverted:
         return TimeSpan(text=text, earliest=earliest, latest=latest)
+    # No years from the museum, or years that end before they start (a handful of records):
+    # read the date text instead.
     parsed = try_parse_date(text)
     if parsed is not None:
         return TimeSpan(
