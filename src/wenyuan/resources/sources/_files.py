@@ -84,11 +84,11 @@ def _open_compressed(path: Path) -> IO[bytes]:
     lower = path.name.lower()
     raw: Any
     if lower.endswith((".xz", ".txz")):
-        raw = lzma.open(path)
+        raw = lzma.open(path)  # noqa: SIM115 - closed with the tar stream
     elif lower.endswith((".gz", ".tgz")):
-        raw = gzip.open(path)
+        raw = gzip.open(path)  # noqa: SIM115 - closed with the tar stream
     elif lower.endswith(".bz2"):
-        raw = bz2.open(path)
+        raw = bz2.open(path)  # noqa: SIM115 - closed with the tar stream
     else:
         raw = path.open("rb")
     return io.BufferedReader(raw, buffer_size=1 << 20)
