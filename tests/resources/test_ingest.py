@@ -104,3 +104,16 @@ def test_unreadable_source_marks_the_run_failed(store: RecordStore, tmp_path: Pa
     with pytest.raises(SourceError, match="no such file"):
         ingest(make_adapter("chinese-poetry"), tmp_path / "missing", store, reports_dir=tmp_path)
     assert store.count() == 0
+
+
+def test_second_record_with_the_same_source_id_is_reported(
+    store: RecordStore, tmp_path: Path
+) -> None:
+    """A publisher's duplicate id keeps the first record and reports the second, naming both."""
+    items: list[Record | Rejected] = [record(1), record(2), record(1, labels={"zh-Hans": "又"})]
+    result = ingest(ListSource(items), tmp_path, store, reports_dir=tmp_path, batch_size=10)
+    assert (result.counts.read, result.counts.created, result.counts.rejected) == (3, 2, 1)
+    assert result.report_path is not None
+    [line] = [json.loads(x) for x in result.report_path.read_text().splitlines()]
+    assert line["reason"] == "duplicate of source id 'r1' already read at list.json#1"
+    assert store.get(record(1).id).labels["zh-Hans"] == "诗1"
