@@ -24,10 +24,10 @@ from typing import Any
 
 import msgspec
 
-from wenyuan.core.text import has_cjk, pinyin, to_simplified, to_traditional
 from wenyuan.resources.dates import try_parse_date
 from wenyuan.resources.model import Creator, Image, Provenance, Record, TimeSpan
 from wenyuan.resources.sources._base import Item, Rejected
+from wenyuan.resources.sources._common import chinese_labels, is_chinese, json_reason
 from wenyuan.resources.sources._files import iter_files
 
 __all__ = ["CmoaSource"]
@@ -121,10 +121,8 @@ def _time(thing: _Thing) -> TimeSpan | None:
 
 def _labels(title: str) -> dict[str, str]:
     labels = {"en": title}
-    if not title.isascii() and has_cjk(title):
-        labels["zh-Hans"] = to_simplified(title)
-        labels["zh-Hant"] = to_traditional(title)
-        labels["pinyin"] = pinyin(title)
+    if is_chinese(title):
+        labels.update(chinese_labels(title))
     return labels
 
 
@@ -181,14 +179,6 @@ def _record(thing: _Thing, file: str) -> Record:
     )
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return f"invalid UTF-8 at byte {exc.start}: {exc.reason}"
-    if isinstance(exc, msgspec.ValidationError):
-        return f"wrong shape: {exc}"
-    return f"invalid JSON: {exc}"
-
-
 class CmoaSource:
     """CMOA's objects, from the folder, a ``.zip`` or the ``.tar.xz``.
 
@@ -205,7 +195,7 @@ class CmoaSource:
             try:
                 thing = _decoder.decode(data)
             except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
-                yield Rejected(SOURCE, file, "1", _reason(exc))
+                yield Rejected(SOURCE, file, "1", json_reason(exc))
                 continue
             if not thing.id.strip():
                 yield Rejected(SOURCE, file, "1", "missing id")

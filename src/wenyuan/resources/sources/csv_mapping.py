@@ -50,10 +50,11 @@ from typing import IO, Any
 import msgspec
 
 from wenyuan.core.errors import SourceError
-from wenyuan.core.text import has_cjk, pinyin, to_simplified, to_traditional
+from wenyuan.core.text import to_simplified
 from wenyuan.resources.dates import try_parse_date
 from wenyuan.resources.model import RECORD_TYPES, Creator, Image, Provenance, Record, TimeSpan
 from wenyuan.resources.sources._base import Item, Rejected
+from wenyuan.resources.sources._common import chinese_labels, is_chinese
 from wenyuan.resources.sources._files import iter_files
 
 __all__ = ["Column", "CsvSource", "Fields", "Mapping", "load_mapping", "parse_mapping"]
@@ -220,10 +221,6 @@ def _year(cell: str, column: str) -> int | None:
         raise _RowError(f"column {column!r} is not an integer year: {text!r}") from None
 
 
-def _chinese(text: str) -> bool:
-    return not text.isascii() and has_cjk(text)
-
-
 class _RowMapper:
     """Maps one file's rows, with the column indexes resolved once from its header."""
 
@@ -266,11 +263,9 @@ class _RowMapper:
         title_en, title_zh = cell(self.title_en), cell(self.title_zh)
         if title_en:
             labels["en"] = title_en
-        chinese = title_zh or (title_en if _chinese(title_en) else "")
+        chinese = title_zh or (title_en if is_chinese(title_en) else "")
         if chinese:
-            labels["zh-Hans"] = to_simplified(chinese)
-            labels["zh-Hant"] = to_traditional(chinese)
-            labels["pinyin"] = pinyin(chinese)
+            labels.update(chinese_labels(chinese))
         creators: list[Creator] = []
         if self.creator is not None and f.creator is not None:
             role = cell(self.creator_role) or "creator"

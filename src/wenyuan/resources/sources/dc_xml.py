@@ -41,10 +41,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.parsers import expat
 
-from wenyuan.core.text import has_cjk, pinyin, to_simplified, to_traditional
+from wenyuan.core.text import pinyin, to_simplified
 from wenyuan.resources.dates import try_parse_date
 from wenyuan.resources.model import Creator, Provenance, Record, TimeSpan
 from wenyuan.resources.sources._base import Item, Rejected
+from wenyuan.resources.sources._common import chinese_labels, is_chinese
 from wenyuan.resources.sources._files import iter_files
 
 __all__ = ["DublinCoreSource", "parse_xml"]
@@ -137,10 +138,6 @@ def _text(element: ET.Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def _chinese(text: str) -> bool:
-    return not text.isascii() and has_cjk(text)
-
-
 def _values(dc: ET.Element) -> dict[str, list[tuple[str, str | None]]]:
     """Each DC element's non-empty texts with their ``xml:lang``, in document order."""
     out: dict[str, list[tuple[str, str | None]]] = {}
@@ -168,10 +165,8 @@ def _labels(titles: list[tuple[str, str | None]]) -> tuple[dict[str, str], list[
     labels: dict[str, str] = {}
     used: set[int] = set()
     for i, (text, _lang) in enumerate(titles):
-        if _chinese(text) and "zh-Hans" not in labels:
-            labels["zh-Hans"] = to_simplified(text)
-            labels["zh-Hant"] = to_traditional(text)
-            labels["pinyin"] = pinyin(text)
+        if is_chinese(text) and "zh-Hans" not in labels:
+            labels.update(chinese_labels(text))
             used.add(i)
     others = [i for i, (text, _) in enumerate(titles) if i not in used]
     english = [i for i in others if _is_english(titles[i][1])] or others
@@ -205,7 +200,7 @@ def _time(text: str) -> TimeSpan:
 
 
 def _creator(name: str, role: str) -> Creator:
-    if _chinese(name):
+    if is_chinese(name):
         return Creator(name=name, role=role, name_zh_hans=to_simplified(name), pinyin=pinyin(name))
     return Creator(name=name, role=role)
 
@@ -223,7 +218,7 @@ def _map(dc: ET.Element, source_id: str, file: str, position: str, extra: dict[s
     creators += [_creator(n, "contributor") for n in texts("contributor")]
     description: dict[str, str] = {}
     for text, lang in values.get("description", ()):
-        key = "zh-Hans" if _chinese(text) else "en"
+        key = "zh-Hans" if is_chinese(text) else "en"
         if key == "en" and not _is_english(lang) and "en" in description:
             continue
         description[key] = f"{description[key]}\n\n{text}" if key in description else text

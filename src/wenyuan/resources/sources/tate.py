@@ -26,10 +26,10 @@ from typing import Any
 import msgspec
 
 from wenyuan.core.ids import record_id
-from wenyuan.core.text import has_cjk, pinyin, to_simplified, to_traditional
 from wenyuan.resources.dates import try_parse_date
 from wenyuan.resources.model import Creator, Image, Provenance, Record, TimeSpan
 from wenyuan.resources.sources._base import Item, Rejected
+from wenyuan.resources.sources._common import chinese_labels, is_chinese, json_reason
 from wenyuan.resources.sources._files import iter_files
 
 __all__ = ["TateSource"]
@@ -143,16 +143,10 @@ def _relative(name: PurePosixPath) -> tuple[str, str]:
     return "", str(name)  # pragma: no cover - _wanted admits no other name
 
 
-def _chinese(text: str) -> bool:
-    return not text.isascii() and has_cjk(text)
-
-
 def _labels(title: str) -> dict[str, str]:
     labels = {"en": title}
-    if _chinese(title):
-        labels["zh-Hans"] = to_simplified(title)
-        labels["zh-Hant"] = to_traditional(title)
-        labels["pinyin"] = pinyin(title)
+    if is_chinese(title):
+        labels.update(chinese_labels(title))
     return labels
 
 
@@ -194,10 +188,8 @@ def _artwork_record(art: _Artwork, file: str) -> Record:
     labels = _labels(art.title)
     extra: dict[str, Any] = {}
     if art.foreignTitle:
-        if _chinese(art.foreignTitle) and not _chinese(art.title):
-            labels["zh-Hans"] = to_simplified(art.foreignTitle)
-            labels["zh-Hant"] = to_traditional(art.foreignTitle)
-            labels["pinyin"] = pinyin(art.foreignTitle)
+        if is_chinese(art.foreignTitle) and not is_chinese(art.title):
+            labels.update(chinese_labels(art.foreignTitle))
         extra["foreign_title"] = art.foreignTitle
     creators = [
         Creator(
@@ -276,14 +268,6 @@ def _artist_record(artist: _Artist, file: str) -> Record:
     )
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return f"invalid UTF-8 at byte {exc.start}: {exc.reason}"
-    if isinstance(exc, msgspec.ValidationError):
-        return f"wrong shape: {exc}"
-    return f"invalid JSON: {exc}"
-
-
 class TateSource:
     """Tate's artworks and artists, from the folder, a ``.zip`` or the ``.tar.xz``.
 
@@ -303,6 +287,6 @@ class TateSource:
                 else:
                     record = _artist_record(_artist_decoder.decode(data), file)
             except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
-                yield Rejected(SOURCE, file, "1", _reason(exc))
+                yield Rejected(SOURCE, file, "1", json_reason(exc))
                 continue
             yield record
