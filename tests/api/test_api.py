@@ -23,11 +23,19 @@ def client(sample_platform: Platform) -> Iterator[TestClient]:
 
 def test_search_finds_jingyesi_with_facets(client: TestClient) -> None:
     """GET /api/search returns ranked hits with labels and facet counts."""
-    body = client.get("/api/search", params={"q": "床前明月光", "limit": 3}).json()
+    body = client.get("/api/search", params={"q": "床前明月光", "limit": 3, "facets": "all"}).json()
     assert body["hits"][0]["labels"]["zh-Hans"] == "静夜思"
     assert body["hits"][0]["creators"] == ["李白"]
     assert {"type", "dynasty", "creator", "source"} <= set(body["facets"])
     assert body["total"] >= 1
+
+
+def test_facets_are_counted_only_when_asked(client: TestClient) -> None:
+    """Without `facets`, no counts; with named facets, just those; unknown names are 422."""
+    assert client.get("/api/search", params={"q": "月"}).json()["facets"] == {}
+    some = client.get("/api/search", params=[("q", "月"), ("facets", "type"), ("facets", "source")])
+    assert set(some.json()["facets"]) == {"type", "source"}
+    assert client.get("/api/search", params={"q": "月", "facets": "colour"}).status_code == 422
 
 
 def test_search_filters_repeat_and_combine(client: TestClient) -> None:

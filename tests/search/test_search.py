@@ -40,13 +40,19 @@ def test_english_query_searches_english_fields(sample_platform: Platform) -> Non
 
 def test_facets_count_and_filter(sample_platform: Platform) -> None:
     """Facet counts add up to the total, and a type filter keeps only that type."""
-    page = sample_platform.search("月", limit=50)
+    page = sample_platform.search("月", limit=50, facets=("type", "dynasty"))
+    assert set(page.facets) == {"type", "dynasty"}
     types = {f.value: f.count for f in page.facets["type"]}
     assert sum(types.values()) == page.total
     assert types["poem"] > 0
     only_ci = sample_platform.search("月", limit=50, filters={"type": ["ci"]})
     assert only_ci.total == types.get("ci", 0)
     assert all(h.record.type == "ci" for h in only_ci.hits)
+
+
+def test_no_facets_are_counted_unless_asked(sample_platform: Platform) -> None:
+    """A plain search counts no facets; counting is opt-in per search."""
+    assert sample_platform.search("月", limit=5).facets == {}
 
 
 def test_year_range_keeps_overlapping_spans(sample_platform: Platform) -> None:

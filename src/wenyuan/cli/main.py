@@ -24,6 +24,7 @@ from wenyuan.core.errors import WenyuanError
 from wenyuan.core.logging import configure_logging
 from wenyuan.resources import RunCounts
 from wenyuan.resources.dates import parse_date
+from wenyuan.search import FACETS
 
 __all__ = ["app", "main"]
 
@@ -270,7 +271,12 @@ def search(
     try:
         with _platform() as platform:
             page = platform.search(
-                query, limit=limit, filters=filters, year_from=year_from, year_to=year_to
+                query,
+                limit=limit,
+                filters=filters,
+                year_from=year_from,
+                year_to=year_to,
+                facets=FACETS if as_json else (),
             )
     except WenyuanError as exc:
         _fail(exc)

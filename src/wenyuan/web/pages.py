@@ -265,6 +265,7 @@ def search_page(
     if q or filters or year_from is not None or year_to is not None:
         page = platform.search(
             q,
+            facets=FACETS,
             limit=_PAGE_SIZE,
             offset=offset,
             filters=filters,
@@ -273,7 +274,7 @@ def search_page(
         )
     ctx = SearchContext(lang, q, filters, year_from, year_to, page, platform.store.count())
     if page is None:
-        everything = platform.search("", limit=1)
+        everything = platform.search("", limit=1, facets=("type",))
         ctx.browse = [
             {
                 "label": _facet_label("type", facet.value, lang),

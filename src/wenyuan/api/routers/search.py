@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from wenyuan.api.deps import PlatformDep
 from wenyuan.api.schemas import SearchOut, search_out
+from wenyuan.search import FACETS
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/search", tags=["search"])
 
 Facet = Annotated[list[str] | None, Query(max_length=20)]
+FacetName = Literal["type", "dynasty", "creator", "source", "all"]
 
 
 @router.get("", response_model=SearchOut, summary="Search the collection")
@@ -30,12 +32,16 @@ def search(
     source: Facet = None,
     year_from: Annotated[int | None, Query(ge=-10_000, le=10_000)] = None,
     year_to: Annotated[int | None, Query(ge=-10_000, le=10_000)] = None,
+    facets: Annotated[
+        list[FacetName] | None,
+        Query(description="Facets to count (repeat, or `all`); none by default."),
+    ] = None,
 ) -> SearchOut:
     """Search titles, texts, names (also in pinyin: `li bai`, `libai`) and English fields.
 
-    Traditional and simplified characters find each other. Facet values are counted for
-    type, dynasty, creator and source; pass them back as filters. A year range keeps records
-    whose time span overlaps it.
+    Traditional and simplified characters find each other. Ask for facet counts with
+    `facets=type&facets=creator` (or `facets=all`) and pass values back as filters. A year
+    range keeps records whose time span overlaps it.
     """
     filters = {
         name: values
@@ -47,7 +53,14 @@ def search(
         )
         if values
     }
+    wanted = tuple(FACETS) if facets and "all" in facets else tuple(dict.fromkeys(facets or ()))
     page = platform.search(
-        q, limit=limit, offset=offset, filters=filters, year_from=year_from, year_to=year_to
+        q,
+        limit=limit,
+        offset=offset,
+        filters=filters,
+        year_from=year_from,
+        year_to=year_to,
+        facets=wanted,
     )
     return search_out(page)
