@@ -282,20 +282,29 @@ class TantivyIndex:
                 add(_Q.term_query(schema, "body_b", bigram))
                 add(_Q.term_query(schema, "title_b", bigram))
                 add(_Q.term_query(schema, "creator_b", bigram))
-            chars: list[str | tuple[int, str]] = list(run)
             fixed = _Q.const_score_query
-            add(fixed(_Q.phrase_query(schema, "body_u", chars), _PER_CHAR_BODY_PHRASE * len(run)))
-            add(fixed(_Q.phrase_query(schema, "title_u", chars), _PER_CHAR_TITLE_PHRASE * len(run)))
+            if len(run) == 2:
+                # A two-character phrase is exactly its bigram (bigrams, like phrases, stop at
+                # punctuation), and one posting list is far cheaper than checking positions.
+                body_phrase = _Q.term_query(schema, "body_b", run)
+                title_phrase = _Q.term_query(schema, "title_b", run)
+            else:
+                chars: list[str | tuple[int, str]] = list(run)
+                body_phrase = _Q.phrase_query(schema, "body_u", chars)
+                title_phrase = _Q.phrase_query(schema, "title_u", chars)
+            add(fixed(body_phrase, _PER_CHAR_BODY_PHRASE * len(run)))
+            add(fixed(title_phrase, _PER_CHAR_TITLE_PHRASE * len(run)))
             add(fixed(_Q.term_query(schema, "creator", run), _PER_CHAR_CREATOR_EXACT * len(run)))
             add(fixed(_Q.term_query(schema, "title_exact", run), _PER_CHAR_TITLE_EXACT * len(run)))
         if analyzed.words:
             for word in analyzed.words:
-                add(_Q.term_query(schema, "pinyin", word), _BOOST_PINYIN)
                 add(_Q.term_query(schema, "title_u", word), _BOOST_TITLE)
                 add(_Q.term_query(schema, "creator_u", word), _BOOST_CREATOR)
-            if len(analyzed.words) > 1:
-                words: list[str | tuple[int, str]] = list(analyzed.words)
-                add(_Q.phrase_query(schema, "pinyin", words), _BOOST_PINYIN)
+            # Pinyin readings are indexed syllable by syllable and run together (li bai libai),
+            # so "li bai" and "libai" both match the run-together form: one posting list,
+            # instead of the long lists of common syllables such as "li".
+            joined = "".join(analyzed.words)
+            add(_Q.term_query(schema, "pinyin", joined), _BOOST_PINYIN * len(analyzed.words))
             english = self._index.parse_query_lenient(" ".join(analyzed.words), ["en"])[0]
             add(english)
         return _Q.boolean_query(should)
