@@ -25,11 +25,16 @@ def test_jingyesi_is_first_for_its_lines_and_title(sample_platform: Platform, qu
 
 @pytest.mark.parametrize("query", ["li bai", "libai", "Li Bai", "LIBAI"])
 def test_pinyin_finds_li_bai(sample_platform: Platform, query: str) -> None:
-    """Toneless pinyin, spaced or run together, in any case, finds 李白 and his poems."""
+    """Toneless pinyin, spaced or run together, in any case, finds 李白 first, then his poems."""
     page = sample_platform.search(query, limit=10)
-    assert page.hits
-    top = page.hits[0].record
-    assert top.labels.get("zh-Hans") == "李白" or top.creators[0].name == "李白"
+    assert page.hits[0].record.labels.get("zh-Hans") == "李白"
+    assert page.hits[0].record.type == "person"
+    assert any(h.record.creators and h.record.creators[0].name == "李白" for h in page.hits[1:])
+
+
+def test_pinyin_title_finds_the_poem(sample_platform: Platform) -> None:
+    """A title typed in pinyin finds the poem with that title."""
+    assert top_titles(sample_platform, "jing ye si", 1) == ["静夜思"]
 
 
 def test_english_query_searches_english_fields(sample_platform: Platform) -> None:

@@ -27,7 +27,8 @@ __all__ = ["BackgroundIndexer"]
 
 log = structlog.get_logger(__name__)
 
-#: Records read before the second process is worth starting.
+#: Records written (created or updated) before the second process is worth starting: a
+#: re-ingest of unchanged data never starts it.
 START_AFTER = 20_000
 
 
@@ -63,8 +64,8 @@ class BackgroundIndexer:
             return 0
         return int(self._applied.value)
 
-    def start_when(self, records_read: int) -> None:
-        if self._process is None and records_read >= START_AFTER:
+    def start_when(self, records_written: int) -> None:
+        if self._process is None and records_written >= START_AFTER:
             self._process = self._context.Process(
                 target=_follow_feed,
                 args=(self._settings.model_dump_json(), self._done, self._applied),

@@ -44,4 +44,5 @@ def to_index_document(record: Record) -> IndexDocument:
         popular=bool(record.tags),
         subjects=record.subjects,
         pinyin=readings,
+        title_pinyin=labels.get("pinyin", ""),
     )

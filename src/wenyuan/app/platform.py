@@ -123,7 +123,7 @@ class Platform:
         with BackgroundIndexer(self.settings, index_progress) as indexer:
 
             def on_batch(counts: RunCounts) -> None:
-                indexer.start_when(counts.read)
+                indexer.start_when(counts.created + counts.updated)
                 if progress:
                     progress(counts)
 

@@ -42,6 +42,8 @@ class IndexDocument:
     subjects: list[str] = field(default_factory=list)
     #: Toneless pinyin readings of the title and names (``li bai``), as the record has them.
     pinyin: list[str] = field(default_factory=list)
+    #: The title's own reading, for whole-title pinyin matches (``jing ye si``).
+    title_pinyin: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ __all__ = ["TantivyIndex"]
 
 log = structlog.get_logger(__name__)
 
-_SCHEMA_VERSION = "4"
+_SCHEMA_VERSION = "5"
 _Occur = tantivy.Occur
 _Q = tantivy.Query
 
@@ -52,6 +52,7 @@ _PER_CHAR_BODY_PHRASE = 10.0
 _PER_CHAR_TITLE_PHRASE = 12.0
 _PER_CHAR_CREATOR_EXACT = 15.0
 _PER_CHAR_TITLE_EXACT = 20.0
+_PER_SYLLABLE_TITLE_PINYIN = 20.0  # a syllable is about three letters
 _BOOST_TITLE = 3.0  # single-character queries only
 _BOOST_CREATOR = 3.0  # single-character queries only
 _BOOST_PINYIN = 3.0
@@ -87,6 +88,7 @@ def _schema() -> tantivy.Schema:
     for name in ("title_b", "creator_b", "body_b"):
         sb.add_text_field(name, tokenizer_name=_BIGRAMS, index_option="freq")
     sb.add_text_field("title_exact", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("title_pinyin", tokenizer_name="raw", index_option="basic")
     sb.add_text_field("pinyin", tokenizer_name="whitespace", index_option="position")
     sb.add_text_field("en", tokenizer_name="en_stem", index_option="position")
     sb.add_integer_field("earliest", indexed=True, fast=True)
@@ -179,6 +181,7 @@ class TantivyIndex:
             "type": doc.type,
             "source": doc.source,
             "title_exact": exact_titles(doc.titles),
+            "title_pinyin": "".join(doc.title_pinyin.lower().split()),
             "title_u": title,
             "title_b": title,
             "creator_u": creator,
@@ -305,6 +308,9 @@ class TantivyIndex:
             # instead of the long lists of common syllables such as "li".
             joined = "".join(analyzed.words)
             add(_Q.term_query(schema, "pinyin", joined), _BOOST_PINYIN * len(analyzed.words))
+            # The whole title read in pinyin (libai → the person 李白, jingyesi → 《静夜思》).
+            title_reading = _Q.term_query(schema, "title_pinyin", joined)
+            add(_Q.const_score_query(title_reading, _PER_SYLLABLE_TITLE_PINYIN * len(joined) / 3))
             english = self._index.parse_query_lenient(" ".join(analyzed.words), ["en"])[0]
             add(english)
         return _Q.boolean_query(should)
