@@ -1,5 +1,6 @@
 # Wenyuan: the whole set-up is `make demo` and `make test` on a machine with Python 3.11.
-PYTHON ?= python3.11
+# Python 3.11 or newer: python3.11 where it exists, else python3 (checked below).
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -9,7 +10,7 @@ PORT ?= 8000
 
 # The virtual environment is rebuilt whenever the lock file or the project metadata changes.
 $(BIN)/wenyuan: requirements.lock pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "Wenyuan needs $(PYTHON) (Python 3.11 or newer); set PYTHON=..."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "Wenyuan needs Python 3.11 or newer; set PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
