@@ -4,19 +4,24 @@ Ingest is two kinds of CPU work, reading and storing records, and analysing and 
 them; in one Python process they take turns on one core. Here the indexing runs in a child
 process that follows the change feed (the same ``Platform.sync_index`` the server uses to
 catch up), so the two run side by side on two cores. The child is started only once an
-ingest is big enough to pay for its start-up (about a second of imports).
+ingest has written enough records to pay for its start-up (about a second of imports).
+
+The child is ``python -m wenyuan.app._indexer``, not a ``multiprocessing`` process: spawning
+through ``multiprocessing`` re-imports the parent's main script, which breaks any program
+that calls ``Platform.ingest`` without an ``if __name__ == "__main__"`` guard. The parent
+sends the settings as one JSON line on the child's stdin, then ``done`` when it has finished
+writing; the child then applies what is left and exits.
 
 Hazards: the child holds the tantivy writer while it runs; nothing in the parent may write
-to the index until ``__exit__`` has joined it. If the child dies, nothing is lost: the
+to the index until ``__exit__`` has waited for it. If the child fails, nothing is lost: the
 parent's own ``sync_index`` afterwards applies whatever the child did not.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Callable
-from multiprocessing.sharedctypes import Synchronized
-from multiprocessing.synchronize import Event
+import subprocess
+import sys
+import threading
 from types import TracebackType
 
 import structlog
@@ -32,49 +37,32 @@ log = structlog.get_logger(__name__)
 START_AFTER = 20_000
 
 
-def _follow_feed(settings_json: str, done: Event, applied: Synchronized[int]) -> None:
-    from wenyuan.app.platform import Platform
-
-    platform = Platform(Settings.model_validate_json(settings_json))
-    try:
-
-        def report(n: int) -> None:
-            applied.value = n
-
-        platform.sync_index(progress=report, follow=lambda: not done.is_set())
-    finally:
-        platform.close()
-
-
 class BackgroundIndexer:
-    """Context manager: ``start_when(records_read)`` during the ingest, join on exit."""
+    """Context manager: ``start_when(records_written)`` during the ingest, wait on exit."""
 
-    def __init__(self, settings: Settings, progress: Callable[[int], None] | None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._progress = progress
-        self._context = multiprocessing.get_context("spawn")
-        self._done = self._context.Event()
-        self._applied: Synchronized[int] = self._context.Value("q", 0)
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: subprocess.Popen[str] | None = None
 
     @property
-    def applied(self) -> int:
-        """Changes the child applied and committed (0 if it never ran or failed)."""
-        if self._process is None or self._process.exitcode != 0:
-            return 0
-        return int(self._applied.value)
+    def started(self) -> bool:
+        return self._process is not None
 
     def start_when(self, records_written: int) -> None:
-        if self._process is None and records_written >= START_AFTER:
-            self._process = self._context.Process(
-                target=_follow_feed,
-                args=(self._settings.model_dump_json(), self._done, self._applied),
-                name="wenyuan-indexer",
-                daemon=True,
+        if self._process is not None or records_written < START_AFTER:
+            return
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "wenyuan.app._indexer"],
+                stdin=subprocess.PIPE,
+                text=True,
             )
-            self._process.start()
-        if self._process is not None and self._progress:
-            self._progress(int(self._applied.value))
+            assert self._process.stdin is not None
+            self._process.stdin.write(self._settings.model_dump_json() + "\n")
+            self._process.stdin.flush()
+        except OSError as exc:
+            log.warning("indexer.not_started", error=str(exc))
+            self._process = None
 
     def __enter__(self) -> BackgroundIndexer:
         return self
@@ -87,7 +75,35 @@ class BackgroundIndexer:
     ) -> None:
         if self._process is None:
             return
-        self._done.set()
-        self._process.join()
-        if self._process.exitcode != 0:
-            log.warning("indexer.failed", exitcode=self._process.exitcode)
+        try:
+            assert self._process.stdin is not None
+            self._process.stdin.write("done\n")
+            self._process.stdin.close()
+        except OSError:
+            pass  # the child is gone already; its exit code says how
+        if self._process.wait() != 0:
+            log.warning("indexer.failed", exitcode=self._process.returncode)
+
+
+def _main() -> None:
+    from wenyuan.app.platform import Platform
+    from wenyuan.core.logging import configure_logging
+
+    settings = Settings.model_validate_json(sys.stdin.readline())
+    configure_logging(settings.log_level, json=settings.log_json)
+    done = threading.Event()
+
+    def wait_for_done() -> None:
+        sys.stdin.readline()  # "done", or end of file if the parent died
+        done.set()
+
+    threading.Thread(target=wait_for_done, daemon=True).start()
+    platform = Platform(settings)
+    try:
+        platform.sync_index(follow=lambda: not done.is_set())
+    finally:
+        platform.close()
+
+
+if __name__ == "__main__":
+    _main()

@@ -120,7 +120,8 @@ class Platform:
         """Load a collection, then bring the search index up to date with it."""
         adapter = make_adapter(source, mapping=mapping)
         started = time.perf_counter()
-        with BackgroundIndexer(self.settings, index_progress) as indexer:
+        mark = self.store.watermark(SEARCH_CONSUMER)
+        with BackgroundIndexer(self.settings) as indexer:
 
             def on_batch(counts: RunCounts) -> None:
                 indexer.start_when(counts.created + counts.updated)
@@ -135,9 +136,9 @@ class Platform:
                 batch_size=self.settings.ingest_batch_size,
                 progress=on_batch,
             )
-        base = indexer.applied
-        indexed = base + self.sync_index(
-            progress=(lambda n: index_progress(base + n)) if index_progress else None
+        by_child = self.store.count_changes(mark, self.store.watermark(SEARCH_CONSUMER))
+        indexed = by_child + self.sync_index(
+            progress=(lambda n: index_progress(by_child + n)) if index_progress else None
         )
         self.index.refresh()
         seconds = time.perf_counter() - started

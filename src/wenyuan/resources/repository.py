@@ -264,6 +264,14 @@ class RecordStore:
             out.append(Change(int(row.seq), row.record_id, op, record))
         return out
 
+    def count_changes(self, after: int, upto: int) -> int:
+        """How many changes have a sequence number in ``(after, upto]``."""
+        if upto <= after:
+            return 0
+        with self.engine.connect() as conn:
+            query = sa.select(sa.func.count()).where(changes.c.seq > after, changes.c.seq <= upto)
+            return int(conn.execute(query).scalar_one())
+
     def watermark(self, consumer: str) -> int:
         with self.engine.connect() as conn:
             value = conn.execute(

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from wenyuan.core.text import fold, is_cjk, split_runs
 
 __all__ = [
     "CLAUSE_MARK",
     "AnalyzedQuery",
+    "IndexTexts",
     "analyze_query",
-    "exact_titles",
     "index_texts",
     "pinyin_tokens",
 ]
@@ -25,22 +26,33 @@ __all__ = [
 
 _SEPARATORS = re.compile(r"[\W_]+")
 #: Put where punctuation or space was: the unigram tokenizer turns it into a token of its own
-#: (a private-use character nobody types), so phrases stop at clause boundaries.
-CLAUSE_MARK = " \ue000 "
+#: (a private-use character nobody types), so phrases stop at clause boundaries. No spaces
+#: around it: each boundary then adds two never-matching bigrams to the index, not four.
+CLAUSE_MARK = "\ue000"
 
 
-def index_texts(titles: list[str], creators: list[str], body: str) -> tuple[str, str, str]:
-    """Titles, names and body folded, with punctuation turned into spaces, for tantivy's
-    unigram and bigram tokenizers. One fold call for all three: OpenCC's per-call cost is
-    most of the work for short texts."""
-    folded = fold("\x1f".join((" / ".join(titles), " / ".join(creators), body)))
-    title, creator, text = (_SEPARATORS.sub(CLAUSE_MARK, part) for part in folded.split("\x1f", 2))
-    return title, creator, text
+class IndexTexts(NamedTuple):
+    """A document's text as the index takes it: folded, punctuation turned into clause marks."""
+
+    title: str
+    creator: str
+    body: str
+    #: Each title folded with punctuation and spaces removed, for whole-title matches.
+    exact_titles: list[str]
 
 
-def exact_titles(titles: list[str]) -> list[str]:
-    """Each title folded and stripped of punctuation and spaces, for whole-title matches."""
-    return list(dict.fromkeys(t for t in (_SEPARATORS.sub("", fold(x)) for x in titles) if t))
+def index_texts(titles: list[str], creators: list[str], body: str) -> IndexTexts:
+    """Titles, names and body folded in one call (OpenCC's per-call cost is most of the work
+    for short texts), for tantivy's unigram and bigram tokenizers."""
+    folded = fold("\x1f".join(("\x1e".join(titles), " / ".join(creators), body)))
+    title, creator, text = folded.split("\x1f", 2)
+    exact = (_SEPARATORS.sub("", t) for t in title.split("\x1e"))
+    return IndexTexts(
+        _SEPARATORS.sub(CLAUSE_MARK, title),
+        _SEPARATORS.sub(CLAUSE_MARK, creator),
+        _SEPARATORS.sub(CLAUSE_MARK, text),
+        list(dict.fromkeys(t for t in exact if t)),
+    )
 
 
 def pinyin_tokens(readings: list[str]) -> str:

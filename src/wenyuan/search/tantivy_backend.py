@@ -23,7 +23,7 @@ import tantivy
 
 from wenyuan.core.errors import InvalidInput, StorageError
 from wenyuan.core.text import cjk_bigrams
-from wenyuan.search._analysis import analyze_query, exact_titles, index_texts, pinyin_tokens
+from wenyuan.search._analysis import analyze_query, index_texts, pinyin_tokens
 from wenyuan.search._types import (
     FACETS,
     FacetCount,
@@ -37,7 +37,7 @@ __all__ = ["TantivyIndex"]
 
 log = structlog.get_logger(__name__)
 
-_SCHEMA_VERSION = "5"
+_SCHEMA_VERSION = "6"
 _Occur = tantivy.Occur
 _Q = tantivy.Query
 
@@ -175,12 +175,12 @@ class TantivyIndex:
 
     @staticmethod
     def _to_tantivy(doc: IndexDocument) -> tantivy.Document:
-        title, creator, body = index_texts(doc.titles, doc.creators, doc.body)
+        title, creator, body, exact = index_texts(doc.titles, doc.creators, doc.body)
         fields: dict[str, Any] = {
             "id": doc.id,
             "type": doc.type,
             "source": doc.source,
-            "title_exact": exact_titles(doc.titles),
+            "title_exact": exact,
             "title_pinyin": "".join(doc.title_pinyin.lower().split()),
             "title_u": title,
             "title_b": title,
