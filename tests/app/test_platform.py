@@ -72,3 +72,36 @@ def test_unknown_source_is_invalid_input(fresh_platform: Platform, tmp_path: Pat
     """Asking for a source nobody wrote an adapter for names the known ones."""
     with pytest.raises(InvalidInput, match="chinese-poetry"):
         fresh_platform.ingest("marc21", tmp_path)
+
+
+def test_a_script_without_a_main_guard_can_ingest(tmp_path: Path) -> None:
+    """A plain script calling Platform.ingest (no __main__ guard) runs the background indexer
+    once, and the index ends complete."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "load.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            from pathlib import Path
+            from wenyuan.app import Platform, _indexer
+            from wenyuan.core.config import Settings
+            _indexer.START_AFTER = 10
+            platform = Platform(Settings(data_dir=Path({str(tmp_path / "data")!r}),
+                                         ingest_batch_size=25))
+            report = platform.load_sample()
+            print(report.counts.created, report.indexed, platform.index.count())
+            platform.close()
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    created, indexed, count = (int(x) for x in result.stdout.splitlines()[-1].split())
+    assert created == indexed == count
+    assert created >= 300
