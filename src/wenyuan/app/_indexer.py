@@ -6,7 +6,7 @@ process that follows the change feed (the same ``Platform.sync_index`` the serve
 catch up), so the two run side by side on two cores. The child is started only once an
 ingest has written enough records to pay for its start-up (about a second of imports).
 
-The child is ``python -m wenyuan.app._indexer``, not a ``multiprocessing`` process: spawning
+The child is ``python -m wenyuan.app._indexer_main``, not a ``multiprocessing`` process: spawning
 through ``multiprocessing`` re-imports the parent's main script, which breaks any program
 that calls ``Platform.ingest`` without an ``if __name__ == "__main__"`` guard. The parent
 sends the settings as one JSON line on the child's stdin, then ``done`` when it has finished
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from types import TracebackType
 
 import structlog
@@ -53,7 +52,7 @@ class BackgroundIndexer:
             return
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "wenyuan.app._indexer"],
+                [sys.executable, "-m", "wenyuan.app._indexer_main"],
                 stdin=subprocess.PIPE,
                 text=True,
             )
@@ -83,27 +82,3 @@ class BackgroundIndexer:
             pass  # the child is gone already; its exit code says how
         if self._process.wait() != 0:
             log.warning("indexer.failed", exitcode=self._process.returncode)
-
-
-def _main() -> None:
-    from wenyuan.app.platform import Platform
-    from wenyuan.core.logging import configure_logging
-
-    settings = Settings.model_validate_json(sys.stdin.readline())
-    configure_logging(settings.log_level, json=settings.log_json)
-    done = threading.Event()
-
-    def wait_for_done() -> None:
-        sys.stdin.readline()  # "done", or end of file if the parent died
-        done.set()
-
-    threading.Thread(target=wait_for_done, daemon=True).start()
-    platform = Platform(settings)
-    try:
-        platform.sync_index(follow=lambda: not done.is_set())
-    finally:
-        platform.close()
-
-
-if __name__ == "__main__":
-    _main()
