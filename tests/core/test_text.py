@@ -7,8 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from wenyuan.core.text import (
     fold,
@@ -16,8 +14,6 @@ from wenyuan.core.text import (
     pinyin_compact,
     to_simplified,
     to_traditional,
-    token_strings,
-    tokens,
 )
 
 
@@ -50,23 +46,6 @@ def test_simplified_conversion_matches_opencc_test_cases(shared_data: Path) -> N
 def test_fold(text: str, folded: str) -> None:
     """Folding applies NFKC, simplification, variant folding and lower case."""
     assert fold(text) == folded
-
-
-def test_tokens_are_unigrams_and_bigrams_within_runs() -> None:
-    """Bigrams never cross punctuation; words of other scripts stay whole."""
-    unigrams, bigrams = tokens(fold("床前明月光，疑是 Li Bai"))
-    assert unigrams == ["床", "前", "明", "月", "光", "疑", "是", "li", "bai"]
-    assert bigrams == ["床前", "前明", "明月", "月光", "疑是"]
-
-
-@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x9FFF), max_size=60))
-def test_token_strings_agree_with_tokens(text: str) -> None:
-    """The fast joined form holds exactly the tokens, in order."""
-    folded = fold(text)
-    unigrams, bigrams = tokens(folded)
-    joined_u, joined_b = token_strings(folded)
-    assert joined_u.split() == unigrams
-    assert joined_b.split() == bigrams
 
 
 @pytest.mark.parametrize(

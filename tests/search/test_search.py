@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wenyuan.app import Platform
 from wenyuan.core.errors import InvalidInput
+from wenyuan.core.text import to_simplified
+from wenyuan.search import IndexDocument, SearchQuery, TantivyIndex
 
 
 def top_titles(platform: Platform, query: str, n: int = 3, **kwargs: object) -> list[str]:
@@ -140,3 +147,42 @@ def test_author_name_ranks_their_own_work_first(sample_platform: Platform) -> No
     assert page.hits[0].record.labels["zh-Hans"] == "杜甫"
     by_him = [h for h in page.hits if any(c.name == "杜甫" for c in h.record.creators)]
     assert len(by_him) >= 3
+
+
+@pytest.fixture(scope="module")
+def scratch_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TantivyIndex]:
+    """An empty tantivy index of its own."""
+    index = TantivyIndex(tmp_path_factory.mktemp("scratch-index"), writer_memory_mb=32)
+    yield index
+    index.close()
+
+
+_clause = st.text(
+    alphabet=st.sampled_from("天地玄黄宇宙洪荒日月盈昃辰宿列張寒來暑往"), min_size=2, max_size=9
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(clauses=st.lists(_clause, min_size=1, max_size=4), data=st.data())
+def test_any_piece_of_an_indexed_clause_finds_its_document(
+    scratch_index: TantivyIndex, clauses: list[str], data: st.DataObject
+) -> None:
+    """Index and query analysis agree: any 2+ character piece of a clause, in traditional or
+    simplified characters, finds the document whose body holds the clause."""
+    doc_id = f"r-{uuid.uuid4().hex[:20]}"
+    scratch_index.add(
+        [
+            IndexDocument(
+                id=doc_id, type="poem", source="test", titles=["题"], body="，".join(clauses) + "。"
+            )
+        ]
+    )
+    scratch_index.commit()
+    clause = data.draw(st.sampled_from(clauses))
+    start = data.draw(st.integers(0, len(clause) - 2))
+    end = data.draw(st.integers(start + 2, len(clause)))
+    piece = to_simplified(clause[start:end])
+    found = scratch_index.search(SearchQuery(text=piece, limit=1000, facets=()))
+    assert doc_id in {hit.id for hit in found.hits}

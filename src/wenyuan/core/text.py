@@ -1,11 +1,11 @@
-"""Chinese-first text handling: script conversion, variant folding, pinyin and tokens.
+"""Chinese-first text handling: script conversion, folding, runs of CJK text, pinyin.
 
 Conversion between traditional and simplified characters is OpenCC's (``t2s`` / ``s2t``);
-pinyin is pypinyin's. What is ours is the folding order (NFKC, OpenCC, a small table of
-variants OpenCC keeps apart, lower case) and the index tokens: classical poetry is written
-without word boundaries that modern segmenters learnt, so the index uses character
-unigrams and bigrams inside runs of CJK text (see docs/adr/0002-cjk-ngrams.md for the
-measurement), and lower-cased words for other scripts.
+pinyin readings come from pypinyin's dictionaries. What is ours is the folding (one
+translation table for compatibility forms and the variants OpenCC keeps apart, then OpenCC,
+then lower case) and the split into runs of CJK text, which the search index cuts into
+character unigrams and bigrams (``wenyuan.search``; docs/adr/0002-cjk-ngrams.md has the
+measurement behind n-grams).
 
 Hazard: the OpenCC converters are process-wide and created on first use.
 """
@@ -28,8 +28,6 @@ __all__ = [
     "split_runs",
     "to_simplified",
     "to_traditional",
-    "token_strings",
-    "tokens",
 ]
 
 # Variants that OpenCC's t2s leaves as they are but readers type as one character. Each pair
@@ -166,37 +164,6 @@ def split_runs(folded: str) -> list[str]:
 
 def cjk_bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
-
-
-def tokens(folded: str) -> tuple[list[str], list[str]]:
-    """Index tokens of already folded text: (unigrams and words, CJK bigrams).
-
-    Unigrams keep their order so phrase queries work on them; bigrams never cross a
-    punctuation mark or a change of script.
-    """
-    unigrams: list[str] = []
-    bigrams: list[str] = []
-    for run in split_runs(folded):
-        if is_cjk(run[0]):
-            unigrams.extend(run)
-            bigrams.extend(map(str.__add__, run, run[1:]))
-        else:
-            unigrams.append(run)
-    return unigrams, bigrams
-
-
-def token_strings(folded: str) -> tuple[str, str]:
-    """``tokens`` joined by spaces, built without intermediate lists (the indexing hot path)."""
-    unigrams: list[str] = []
-    bigrams: list[str] = []
-    for run in split_runs(folded):
-        if is_cjk(run[0]):
-            unigrams.append(" ".join(run))
-            if len(run) > 1:
-                bigrams.append(" ".join(map(str.__add__, run, run[1:])))
-        else:
-            unigrams.append(run)
-    return " ".join(unigrams), " ".join(bigrams)
 
 
 def _toneless(syllable: str) -> str:

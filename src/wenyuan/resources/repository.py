@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -319,7 +320,7 @@ class RecordStore:
                     status=status,
                     finished_at=_now(),
                     report_path=report_path,
-                    **_counts_dict(counts),
+                    **dataclasses.asdict(counts),
                 )
             )
 
@@ -349,16 +350,6 @@ def _timestamp(conn: Connection, moment: datetime) -> object:
     if conn.dialect.name == "sqlite":
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
     return moment
-
-
-def _counts_dict(counts: RunCounts) -> dict[str, int]:
-    return {
-        "read": counts.read,
-        "created": counts.created,
-        "updated": counts.updated,
-        "unchanged": counts.unchanged,
-        "rejected": counts.rejected,
-    }
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

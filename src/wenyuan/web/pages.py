@@ -65,7 +65,8 @@ class SearchContext:
     year_from: int | None
     year_to: int | None
     page: SearchPage | None
-    total_records: int
+    #: Records in the collection; filled for the empty search page, which shows it.
+    total_records: int = 0
     prev_url: str | None = None
     next_url: str | None = None
     #: facet name → links, each {"label", "value", "count", "chosen", "url"}.
@@ -272,9 +273,12 @@ def search_page(
             year_from=year_from,
             year_to=year_to,
         )
-    ctx = SearchContext(lang, q, filters, year_from, year_to, page, platform.store.count())
+    ctx = SearchContext(lang, q, filters, year_from, year_to, page)
     if page is None:
+        # The empty page shows the collection's size and a way in by type: one browse search
+        # gives both (the index counts its documents; no SQL count over every record).
         everything = platform.search("", limit=1, facets=("type",))
+        ctx.total_records = everything.total
         ctx.browse = [
             {
                 "label": _facet_label("type", facet.value, lang),
