@@ -10,6 +10,12 @@ Hashing is RFC 9162 section 2.1.1: a leaf is ``SHA-256(0x00 ‖ data)``, an inte
 (inclusion) and 2.1.4 (consistency) and are checked against the Certificate Transparency
 reference vectors; their verification lives in ``wenyuan.ledger.verify``.
 
+The RFC recursion is written once, as module functions over a *node getter*
+(``complete_node(level, index) -> bytes``): ``subtree_hash``, ``inclusion_path`` and
+``consistency_path``. ``MerkleTree`` passes its in-memory levels; the tiles client
+(``wenyuan.ledger.tiles.TileReader``) passes a getter that reads fetched tiles, so both produce
+the same proofs from the same code.
+
 Hazard: a ``MerkleTree`` is not thread-safe for writers. The log appends from one writer
 thread; readers take a size first and ask only about sizes at or below it, which stay valid
 because levels only grow.
@@ -22,16 +28,32 @@ peer); the log needs microseconds at a million entries, which the flat level lay
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeAlias
 
 from wenyuan.core.errors import InvalidInput
 
-__all__ = ["EMPTY_ROOT", "HASH_SIZE", "MerkleTree", "leaf_hash", "node_hash"]
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "MerkleTree",
+    "NodeGetter",
+    "consistency_path",
+    "inclusion_path",
+    "leaf_hash",
+    "node_hash",
+    "subtree_hash",
+]
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 _sha256 = hashlib.sha256
+
+NodeGetter: TypeAlias = Callable[[int, int], bytes]
+"""``complete_node(level, index)``: the hash of leaves ``[index·2**level, (index+1)·2**level)``.
+
+It is only ever asked for nodes that are complete in the tree size the caller works on."""
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -42,6 +64,78 @@ def leaf_hash(data: bytes) -> bytes:
 def node_hash(left: bytes, right: bytes) -> bytes:
     """The RFC 9162 hash of an interior node: ``SHA-256(0x01 ‖ left ‖ right)``."""
     return _sha256(b"\x01" + left + right).digest()
+
+
+def subtree_hash(node: NodeGetter, start: int, end: int) -> bytes:
+    """The RFC 9162 hash of leaves ``[start, end)``, built from complete nodes.
+
+    ``[start, end)`` must be a node of some RFC 9162 tree: non-empty, with ``start`` a multiple
+    of the smallest power of two at or above ``end - start`` (every subtree the RFC asks for is).
+    """
+    width = end - start
+    if start < 0 or width <= 0 or start % (1 << (width - 1).bit_length()):
+        raise InvalidInput(f"leaves [{start}, {end}) are not a node of an RFC 9162 tree")
+    return _subtree(node, start, end)
+
+
+def inclusion_path(node: NodeGetter, index: int, size: int) -> list[bytes]:
+    """The RFC 9162 (2.1.3.1) inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
+    if not 0 <= index < size:
+        raise InvalidInput(f"leaf index {index} is not in a tree of {size} leaves")
+    proof: list[bytes] = []
+    _path(node, index, 0, size, proof)
+    return proof
+
+
+def consistency_path(node: NodeGetter, old_size: int, new_size: int) -> list[bytes]:
+    """The RFC 9162 (2.1.4.1) consistency proof from ``old_size`` to ``new_size`` leaves."""
+    if not 0 < old_size <= new_size:
+        raise InvalidInput(
+            f"a consistency proof needs 0 < old size <= new size, got {old_size} and {new_size}"
+        )
+    proof: list[bytes] = []
+    if old_size < new_size:
+        _subproof(node, old_size, 0, new_size, True, proof)
+    return proof
+
+
+def _subtree(node: NodeGetter, start: int, end: int) -> bytes:
+    width = end - start
+    if width & (width - 1) == 0:  # a power of two at an aligned start: one complete node
+        level = width.bit_length() - 1
+        return node(level, start >> level)
+    split = 1 << ((width - 1).bit_length() - 1)  # RFC 9162's k: largest power of 2 < width
+    return node_hash(_subtree(node, start, start + split), _subtree(node, start + split, end))
+
+
+def _path(node: NodeGetter, index: int, start: int, end: int, proof: list[bytes]) -> None:
+    width = end - start
+    if width == 1:
+        return
+    split = 1 << ((width - 1).bit_length() - 1)  # RFC 9162's k: largest power of 2 < width
+    if index < start + split:
+        _path(node, index, start, start + split, proof)
+        proof.append(_subtree(node, start + split, end))
+    else:
+        _path(node, index, start + split, end, proof)
+        proof.append(_subtree(node, start, start + split))
+
+
+def _subproof(
+    node: NodeGetter, m: int, start: int, end: int, whole: bool, proof: list[bytes]
+) -> None:
+    width = end - start
+    if m == width:
+        if not whole:
+            proof.append(_subtree(node, start, end))
+        return
+    split = 1 << ((width - 1).bit_length() - 1)  # RFC 9162's k: largest power of 2 < width
+    if m <= split:
+        _subproof(node, m, start, start + split, whole, proof)
+        proof.append(_subtree(node, start + split, end))
+    else:
+        _subproof(node, m - split, start + split, end, False, proof)
+        proof.append(_subtree(node, start, start + split))
 
 
 class MerkleTree:
@@ -101,6 +195,14 @@ class MerkleTree:
             raise InvalidInput(f"level {level} has {self.level_width(level)} complete nodes")
         return bytes(self._levels[level][start * HASH_SIZE : end * HASH_SIZE])
 
+    def complete_node(self, level: int, index: int) -> bytes:
+        """The complete node ``index`` of ``level``: this tree's ``NodeGetter``."""
+        levels = self._levels
+        offset = index * HASH_SIZE
+        if index < 0 or level >= len(levels) or offset + HASH_SIZE > len(levels[level]):
+            raise InvalidInput(f"level {level} has no complete node {index}")
+        return bytes(levels[level][offset : offset + HASH_SIZE])
+
     def root(self, size: int | None = None) -> bytes:
         """The tree head of the first ``size`` leaves (default: all of them)."""
         size = self._size if size is None else size
@@ -108,29 +210,24 @@ class MerkleTree:
             raise InvalidInput(f"tree size {size} is beyond the log's size {self._size}")
         if size == 0:
             return EMPTY_ROOT
-        return self._subtree(0, size)
+        return _subtree(self._node, 0, size)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """The RFC 9162 inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
         self._check_size(size)
         self._check_index(index, size)
-        proof: list[bytes] = []
-        self._path(index, 0, size, proof)
-        return proof
+        return inclusion_path(self._node, index, size)
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         """The RFC 9162 consistency proof between tree sizes ``old_size`` and ``new_size``."""
         self._check_size(new_size)
-        if not 0 < old_size <= new_size:
-            raise InvalidInput(
-                f"a consistency proof needs 0 < old size <= new size, got {old_size} and {new_size}"
-            )
-        proof: list[bytes] = []
-        if old_size < new_size:
-            self._subproof(old_size, 0, new_size, True, proof)
-        return proof
+        return consistency_path(self._node, old_size, new_size)
 
     # -- internals --------------------------------------------------------------------------
+
+    def _node(self, level: int, index: int) -> bytes:
+        """``complete_node`` unchecked, for sizes already checked against this tree."""
+        return bytes(self._levels[level][index * HASH_SIZE : (index + 1) * HASH_SIZE])
 
     def _check_size(self, size: int) -> None:
         if not 0 < size <= self._size:
@@ -140,41 +237,3 @@ class MerkleTree:
     def _check_index(index: int, size: int) -> None:
         if not 0 <= index < size:
             raise InvalidInput(f"leaf index {index} is not in a tree of {size} leaves")
-
-    def _subtree(self, start: int, end: int) -> bytes:
-        """The hash of leaves ``[start, end)``, where ``start`` is a multiple of the largest
-        power of two below ``end - start`` (every subtree RFC 9162 asks for is)."""
-        width = end - start
-        level = (width & -width).bit_length() - 1  # the largest aligned complete block
-        if width == 1 << level and start % width == 0:
-            position = start >> level
-            data = self._levels[level]
-            return bytes(data[position * HASH_SIZE : (position + 1) * HASH_SIZE])
-        split = 1 << ((width - 1).bit_length() - 1)
-        return node_hash(self._subtree(start, start + split), self._subtree(start + split, end))
-
-    def _path(self, index: int, start: int, end: int, proof: list[bytes]) -> None:
-        width = end - start
-        if width == 1:
-            return
-        split = 1 << ((width - 1).bit_length() - 1)
-        if index < start + split:
-            self._path(index, start, start + split, proof)
-            proof.append(self._subtree(start + split, end))
-        else:
-            self._path(index, start + split, end, proof)
-            proof.append(self._subtree(start, start + split))
-
-    def _subproof(self, m: int, start: int, end: int, whole: bool, proof: list[bytes]) -> None:
-        width = end - start
-        if m == width:
-            if not whole:
-                proof.append(self._subtree(start, end))
-            return
-        split = 1 << ((width - 1).bit_length() - 1)
-        if m <= split:
-            self._subproof(m, start, start + split, whole, proof)
-            proof.append(self._subtree(start + split, end))
-        else:
-            self._subproof(m - split, start + split, end, False, proof)
-            proof.append(self._subtree(start, start + split))
