@@ -20,12 +20,12 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from wenyuan.core.errors import StorageError
 
-__all__ = ["create_engine", "migrate", "redact_url"]
+__all__ = ["create_engine", "driver_sql", "migrate", "redact_url"]
 
 _MIGRATIONS_ENV = Path(__file__).with_name("migrations")
 
@@ -52,6 +52,17 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
+
+
+def driver_sql(conn: Connection, sql: str) -> str:
+    """``sql`` written with ``?`` placeholders, in the paramstyle of ``conn``'s driver.
+
+    For hot paths that go to the driver directly (``exec_driver_sql``) with plain SQL that
+    SQLite and PostgreSQL both accept; values are always bound, never formatted in.
+    """
+    if conn.dialect.paramstyle != "qmark":
+        return sql.replace("?", "%s")
+    return sql
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

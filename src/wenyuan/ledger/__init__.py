@@ -8,6 +8,9 @@ It imports nothing of Wenyuan but ``core``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from wenyuan.ledger.log import MAX_LEAF_BYTES, Log, LogBusy, LogCorrupted
 from wenyuan.ledger.merkle import EMPTY_ROOT, HASH_SIZE, MerkleTree, leaf_hash, node_hash
 from wenyuan.ledger.verify import (
     ProofError,
@@ -19,6 +22,11 @@ from wenyuan.ledger.verify import (
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "MAX_LEAF_BYTES",
+    "MIGRATIONS",
+    "Log",
+    "LogBusy",
+    "LogCorrupted",
     "MerkleTree",
     "ProofError",
     "leaf_hash",
@@ -27,3 +35,5 @@ __all__ = [
     "verify_consistency",
     "verify_inclusion",
 ]
+
+MIGRATIONS = Path(__file__).with_name("migrations")

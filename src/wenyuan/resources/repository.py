@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from wenyuan.core.db import driver_sql
 from wenyuan.core.errors import InvalidInput, NotFound, StorageError
 from wenyuan.resources.model import Record, decode_record, encode_record
 from wenyuan.resources.tables import changes, ingest_runs, records, watermarks
@@ -182,9 +183,7 @@ class RecordStore:
             for chunk in _chunks(list(record_ids), _IN_CHUNK):
                 marks = ", ".join("?" * len(chunk))
                 sql = f"SELECT id, data FROM records WHERE id IN ({marks})"  # noqa: S608 - marks only
-                if conn.dialect.paramstyle != "qmark":
-                    sql = sql.replace("?", "%s")
-                for rid, data in conn.exec_driver_sql(sql, tuple(chunk)):
+                for rid, data in conn.exec_driver_sql(driver_sql(conn, sql), tuple(chunk)):
                     out[rid] = decode_record(data)
         return out
 
@@ -340,9 +339,7 @@ _INSERT_CHANGE = "INSERT INTO changes (record_id, op, at) VALUES (?, ?, ?)"
 
 
 def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
-    if conn.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    conn.exec_driver_sql(sql, rows)
+    conn.exec_driver_sql(driver_sql(conn, sql), rows)
 
 
 def _timestamp(conn: Connection, moment: datetime) -> object:
