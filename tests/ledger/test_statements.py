@@ -224,6 +224,8 @@ def _resigned_with_other_key() -> bytes:
         pytest.param(b'{"key":NaN}', "leaf", id="nan"),
         pytest.param(b"\xff\xfe{}", "leaf", id="not-utf8"),
         pytest.param(b"[1,2]", "leaf", id="not-an-object"),
+        pytest.param(b'{"key":' + b"9" * 5000 + b"}", "leaf", id="huge-integer"),
+        pytest.param(b"[" * 100_000, "leaf", id="deep-nesting"),
         pytest.param(b" " * (MAX_LEAF_BYTES + 1), "leaf", id="too-large"),
         pytest.param(
             rfc8785.dumps(_envelope(sig=base64.b64encode(bytes(63)).decode())),
@@ -299,6 +301,9 @@ WIDE = "\U00020000"  # 𠀀, four bytes in UTF-8
         pytest.param({"issued_at": "2024-05-01T12:00:00+08:00"}, "issued_at", id="time-offset"),
         pytest.param({"issued_at": "2024-05-01 12:00:00Z"}, "issued_at", id="time-space"),
         pytest.param({"issued_at": "2024-02-30T12:00:00Z"}, "issued_at", id="time-feb-30"),
+        pytest.param(
+            {"issued_at": "٢٠٢٤-05-01T12:00:00Z"}, "issued_at", id="time-non-ascii-digits"
+        ),
         pytest.param(
             {"description": WIDE * 10_000, "creators": [WIDE * 200] * 50, "title": WIDE * 500},
             "statement",
@@ -446,3 +451,23 @@ def test_a_new_kind_is_one_registry_entry(monkeypatch: pytest.MonkeyPatch) -> No
         register_kind(KindSpec("register", required={}))
     with pytest.raises(ValueError, match="redefines"):
         register_kind(KindSpec("ruling", required={"issuer": stm._asset}))
+
+
+def test_leaf_limit_is_the_logs() -> None:
+    """A statement small enough to sign is small enough for the log to store."""
+    from wenyuan.ledger import log
+
+    assert MAX_LEAF_BYTES == log.MAX_LEAF_BYTES == 2**16 - 1
+
+
+def test_leaf_limit_is_exact() -> None:
+    """A leaf of exactly MAX_LEAF_BYTES is made; one byte more is refused before signing."""
+    creators = [WIDE * 200] * 50
+    small = encode_leaf(register(creators=creators, description="x"))
+    room = MAX_LEAF_BYTES - len(small)
+    description = "x" + WIDE * (room // 4) + "x" * (room % 4)
+    leaf = encode_leaf(register(creators=creators, description=description))
+    assert len(leaf) == MAX_LEAF_BYTES
+    assert decode_leaf(leaf).statement["description"] == description
+    with pytest.raises(StatementError, match="65536 bytes"):
+        register(creators=creators, description=description + "x")

@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 STATEMENT_VERSION = 1
-MAX_LEAF_BYTES = 64 * 1024
+MAX_LEAF_BYTES = 65_535  # 64 KiB less one: tlog-tiles entry bundles prefix a leaf with a uint16
 COMMON_FIELDS = frozenset({"v", "kind", "issuer", "issued_at", "nonce"})
 _MAX_JSON_INT = 2**53 - 1  # RFC 8785 (I-JSON) integers
 # The leaf envelope around the canonical statement: key (44 chars) and sig (88 chars) are
@@ -297,7 +297,7 @@ def asset_id_for(content_sha256: str) -> str:
 
 # -- time, keys, building -----------------------------------------------------------------
 
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")
 
 
 def parse_time(value: Any, name: str = "time") -> datetime:
@@ -531,7 +531,9 @@ def decode_leaf(leaf: bytes) -> SignedStatement:
             object_pairs_hook=_no_duplicate_keys,
             parse_constant=_no_constant,
         )
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except StatementError:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: huge ints too
         raise StatementError("leaf", f"is not UTF-8 JSON: {exc}") from exc
     if not isinstance(envelope, dict) or set(envelope) != {"key", "sig", "statement"}:
         raise StatementError("leaf", 'must be an object of exactly "key", "sig" and "statement"')
