@@ -454,10 +454,10 @@ class Signature:
                 line=number,
             )
         name, space, encoded = line[len(_DASH) :].partition(" ")
-        if not space or not is_valid_key_name(name):
+        if not space or not is_valid_key_name(name) or " " in encoded:
             raise NoteError(
                 "key-name",
-                "a signature line needs a key name without spaces or '+', then one space",
+                "a signature line is a key name without spaces or '+', one space, the signature",
                 line=number,
             )
         raw = _b64decode(encoded)
