@@ -209,7 +209,10 @@ class _Ed25519Verifier:
         _check_name(name, "key")
         self._name = name
         self._public = _raw_public(public_key)
-        self._key = Ed25519PublicKey.from_public_bytes(self._public)
+        try:
+            self._key = Ed25519PublicKey.from_public_bytes(self._public)
+        except ValueError as exc:
+            raise KeyFormatError(f"key {name!r} is not a valid Ed25519 public key") from exc
         self._key_id = key_id(name, self.algorithm, self._public)
 
     @property
