@@ -12,6 +12,7 @@ PACKAGES = [
     "wenyuan.resources.dates",
     "wenyuan.resources.sources",
     "wenyuan.search",
+    "wenyuan.ledger",
     "wenyuan.app",
     "wenyuan.api",
     "wenyuan.web",

@@ -122,6 +122,10 @@ class Licence:
             "revoked_at": self.revoked_at,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Licence:
+        return cls(**data)
+
 
 @dataclass(frozen=True)
 class AssetState:
@@ -159,6 +163,17 @@ class AssetState:
             "licences": {k: self.licences[k].to_json() for k in sorted(self.licences)},
             "history": list(self.history),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AssetState:
+        """The inverse of ``to_json`` (the registry stores states as this JSON)."""
+        fields = dict(data)
+        fields["creators"] = tuple(fields["creators"])
+        fields["history"] = tuple(fields["history"])
+        fields["licences"] = MappingProxyType(
+            {k: Licence.from_json(v) for k, v in fields["licences"].items()}
+        )
+        return cls(**fields)
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,40 @@
-"""Verification of Merkle proofs (RFC 9162 sections 2.1.3.2 and 2.1.4.2): pure, no I/O.
+"""Offline verification: Merkle proofs (RFC 9162 2.1.3.2 and 2.1.4.2) and receipts. Pure, no I/O.
 
 Everything a client needs to check the log without trusting it lives here and in the pure
 modules it imports, so that an auditor can verify offline, with no network and no database.
 Proof checks follow the RFC's algorithms step by step; they are tested against the
 Certificate Transparency reference vectors and by properties over generated trees.
+
+A receipt bundle (``verify_receipt``) is checked in numbered steps (``STEPS``): the log's
+signature on the checkpoint, the witnesses' cosignatures against a quorum, the issuer's
+signature on the statement, and the inclusion of the exact leaf bytes in the signed tree.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from wenyuan.core.errors import InvalidInput
+from wenyuan.ledger.note import Checkpoint, CosignatureVerifier, NoteVerifier, open_note
+from wenyuan.ledger.statements import decode_leaf
 
-__all__ = ["ProofError", "root_from_inclusion_proof", "verify_consistency", "verify_inclusion"]
+__all__ = [
+    "RECEIPT_FORMAT",
+    "STEPS",
+    "ProofError",
+    "VerificationError",
+    "VerifiedReceipt",
+    "root_from_inclusion_proof",
+    "verify_consistency",
+    "verify_inclusion",
+    "verify_receipt",
+]
 
 _HASH_SIZE = 32
 
@@ -145,3 +164,163 @@ def _evidence(**values: Any) -> dict[str, Any]:
         return value
 
     return {key: encode(value) for key, value in values.items()}
+
+
+# -- receipts -------------------------------------------------------------------------------
+
+RECEIPT_FORMAT = "wenyuan-receipt/v1"
+
+STEPS = (
+    "read the bundle",
+    "check the log's signature on the checkpoint",
+    "read the checkpoint",
+    "count the witness cosignatures",
+    "decode the leaf and check the issuer's signature",
+    "compare the readable statement with the leaf",
+    "check the inclusion proof against the checkpoint",
+)
+"""The numbered steps of receipt verification; a failure names its step (1-based)."""
+
+
+class VerificationError(InvalidInput):
+    """A receipt does not verify; ``step`` (1-based, see ``STEPS``) says which check failed.
+
+    Do not rely on the statement: either the bundle was altered, or the log or a witness
+    misbehaved. Keep the bundle as evidence.
+    """
+
+    title = "Receipt does not verify"
+    type_slug = "verification-failed"
+
+    def __init__(self, step: int, reason: str) -> None:
+        super().__init__(f"step {step} ({STEPS[step - 1]}): {reason}", step=step, reason=reason)
+        self.step = step
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedReceipt:
+    """What a receipt proves: this statement is entry ``leaf_index`` of the log ``origin``,
+    whose tree of ``tree_size`` entries the log signed and ``witnesses`` cosigned."""
+
+    origin: str
+    leaf_index: int
+    tree_size: int
+    root: bytes
+    statement: dict[str, Any]
+    issuer: str
+    witnesses: tuple[str, ...]
+    steps: tuple[str, ...] = STEPS
+
+
+def verify_receipt(
+    bundle: Mapping[str, Any] | str | bytes,
+    log_key: str,
+    *,
+    witness_keys: Sequence[str] = (),
+    quorum: int = 0,
+) -> VerifiedReceipt:
+    """Verify a receipt bundle offline, step by step (``STEPS``); raise ``VerificationError``.
+
+    ``log_key`` is the log's verifier key (C2SP vkey text); ``witness_keys`` the cosignature
+    vkeys of the witnesses the caller trusts, of which ``quorum`` must have cosigned.
+    """
+    data = _read_bundle(bundle)
+    try:
+        log_verifier = NoteVerifier.from_vkey(log_key)
+        witnesses = [CosignatureVerifier.from_vkey(key) for key in witness_keys]
+    except InvalidInput as exc:
+        raise VerificationError(2, f"a key given to the verifier is malformed: {exc}") from exc
+    if quorum > len(witnesses):
+        raise VerificationError(4, f"a quorum of {quorum} needs {quorum} witness keys")
+
+    try:
+        opened = open_note(data["checkpoint"], [log_verifier, *witnesses])
+    except InvalidInput as exc:
+        raise VerificationError(2, str(exc)) from exc
+    if opened.signed_by(log_verifier) is None:
+        raise VerificationError(2, f"the checkpoint is not signed by {log_verifier.name}")
+
+    try:
+        checkpoint = Checkpoint.parse(opened.text)
+    except InvalidInput as exc:
+        raise VerificationError(3, str(exc)) from exc
+    if checkpoint.size != data["tree_size"]:
+        raise VerificationError(
+            3, f"the checkpoint is of size {checkpoint.size}, the bundle says {data['tree_size']}"
+        )
+    if "origin" in data and data["origin"] != checkpoint.origin:
+        raise VerificationError(3, f"the checkpoint's origin is {checkpoint.origin!r}")
+
+    cosigned = tuple(w.name for w in witnesses if opened.signed_by(w) is not None)
+    if len(cosigned) < quorum:
+        raise VerificationError(
+            4, f"{len(cosigned)} of the trusted witnesses cosigned; the quorum is {quorum}"
+        )
+
+    leaf = data["leaf"]
+    try:
+        signed = decode_leaf(leaf)
+    except InvalidInput as exc:
+        raise VerificationError(5, str(exc)) from exc
+
+    if "statement" in data and data["statement"] != signed.statement:
+        raise VerificationError(6, "the readable statement differs from the one in the leaf")
+    if "signature" in data and data["signature"] != base64.b64encode(signed.signature).decode():
+        raise VerificationError(6, "the readable signature differs from the one in the leaf")
+    if "issuer" in data and data["issuer"] != signed.issuer:
+        raise VerificationError(6, "the readable issuer differs from the one in the leaf")
+
+    try:
+        verify_inclusion(
+            hashlib.sha256(b"\x00" + leaf).digest(),
+            data["leaf_index"],
+            data["tree_size"],
+            data["inclusion_proof"],
+            checkpoint.root_hash,
+        )
+    except ProofError as exc:
+        raise VerificationError(7, exc.detail) from exc
+    return VerifiedReceipt(
+        checkpoint.origin,
+        data["leaf_index"],
+        checkpoint.size,
+        checkpoint.root_hash,
+        signed.statement,
+        signed.issuer,
+        cosigned,
+    )
+
+
+def _read_bundle(bundle: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
+    """Step 1: the bundle as typed values (base64 decoded), or ``VerificationError(1)``."""
+    if isinstance(bundle, str | bytes):
+        try:
+            bundle = json.loads(bundle)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise VerificationError(1, f"the bundle is not JSON: {exc}") from exc
+    if not isinstance(bundle, Mapping):
+        raise VerificationError(1, "the bundle is not a JSON object")
+    if bundle.get("format", RECEIPT_FORMAT) != RECEIPT_FORMAT:
+        raise VerificationError(1, f"unknown bundle format {bundle.get('format')!r}")
+    out: dict[str, Any] = dict(bundle)
+    for name, kind in (("leaf_index", int), ("tree_size", int), ("checkpoint", str)):
+        value = bundle.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise VerificationError(1, f"{name!r} is missing or not a {kind.__name__}")
+    try:
+        out["leaf"] = base64.b64decode(_text(bundle, "leaf"), validate=True)
+        proof = bundle.get("inclusion_proof")
+        if not isinstance(proof, list) or not all(isinstance(p, str) for p in proof):
+            raise VerificationError(1, "'inclusion_proof' is missing or not a list of strings")
+        out["inclusion_proof"] = [base64.b64decode(p, validate=True) for p in proof]
+    except (ValueError, binascii.Error) as exc:
+        raise VerificationError(1, f"bad base64: {exc}") from exc
+    return out
+
+
+def _text(bundle: Mapping[str, Any], name: str) -> str:
+    value = bundle.get(name)
+    if not isinstance(value, str):
+        raise VerificationError(1, f"{name!r} is missing or not a string")
+    return value

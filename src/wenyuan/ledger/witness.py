@@ -27,7 +27,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,6 +52,7 @@ __all__ = [
     "Evidence",
     "FileWitnessState",
     "InconsistentCheckpoint",
+    "LocalWitness",
     "MalformedRequest",
     "MemoryWitnessState",
     "SizeMismatch",
@@ -498,3 +499,22 @@ class Witness:
             return Checkpoint.parse(text)
         except NoteError as exc:
             raise StorageError(f"the stored checkpoint is corrupt: {exc.detail}") from exc
+
+
+class LocalWitness:
+    """A ``Witness`` in this process, as the log's checkpointer calls witnesses (tests, and
+    an operator who runs a witness beside the log for a quorum of one)."""
+
+    def __init__(self, witness: Witness) -> None:
+        self.witness = witness
+
+    @property
+    def name(self) -> str:
+        return self.witness.signer.name
+
+    def add_checkpoint(
+        self, old_size: int, consistency_proof: list[bytes], checkpoint_note: str
+    ) -> str:
+        return self.witness.add_checkpoint(
+            old_size, consistency_proof, checkpoint_note, datetime.now(UTC)
+        )

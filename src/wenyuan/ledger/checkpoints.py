@@ -1,0 +1,236 @@
+"""Checkpoints: the log signs its tree head, witnesses cosign it, receipts wait for it.
+
+A ``Checkpointer`` publishes a checkpoint whenever the log has grown (checked every
+``interval`` seconds, 0.5 by default, and at once when someone waits): it signs the C2SP
+checkpoint body with the log's key, asks every configured witness to cosign it (sending the
+consistency proof from the size that witness last cosigned, per tlog-witness), and stores the
+note with the cosignatures it got. A checkpoint is *trusted* once it carries ``quorum``
+cosignatures; receipts are built only on trusted checkpoints.
+
+A witness that refuses (split view, unreachable, a bad proof) is logged and left out of this
+round; the checkpoint is still stored, and it becomes trusted only if the others make the
+quorum.
+
+Hazard: runs a background thread (``start``/``close``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
+from wenyuan.core.errors import StorageError, WenyuanError
+from wenyuan.ledger import tables
+from wenyuan.ledger.log import Log
+from wenyuan.ledger.note import Checkpoint, NoteSigner, sign_note
+
+__all__ = ["Checkpointer", "StoredCheckpoint", "WitnessClient"]
+
+log = structlog.get_logger(__name__)
+
+
+class WitnessClient(Protocol):
+    """A witness as the log sees it (in process, or over HTTP)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def add_checkpoint(
+        self, old_size: int, consistency_proof: list[bytes], checkpoint_note: str
+    ) -> str:
+        """The cosignature line(s) for the note; raise ``SizeMismatch`` (with ``.size``) when
+        the witness's last cosigned size is not ``old_size``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    cosignatures: int
+    created_at: datetime
+
+
+class Checkpointer:
+    """Signs, cosigns and stores the log's checkpoints."""
+
+    def __init__(
+        self,
+        log: Log,
+        signer: NoteSigner,
+        *,
+        witnesses: Sequence[WitnessClient] = (),
+        quorum: int | None = None,
+        interval: float = 0.5,
+    ) -> None:
+        self.log = log
+        self.signer = signer
+        self.witnesses = list(witnesses)
+        self.quorum = len(self.witnesses) if quorum is None else quorum
+        if not 0 <= self.quorum <= len(self.witnesses):
+            raise ValueError(f"a quorum of {self.quorum} needs that many witnesses")
+        self.interval = interval
+        self._witness_sizes: dict[str, int] = {}
+        self._publish_lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._latest = self._load_latest(trusted_only=False)
+        self._trusted = self._load_latest(trusted_only=True)
+
+    # -- the thread ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="ledger-checkpointer")
+            self._thread.daemon = True
+            self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._changed:
+            self._changed.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.publish()
+            except WenyuanError as exc:
+                log.error("ledger.checkpoint_failed", error=exc.detail)
+            self._stop.wait(self.interval)
+
+    # -- publishing ---------------------------------------------------------------------------
+
+    def latest(self, *, trusted: bool = True) -> StoredCheckpoint | None:
+        """The newest checkpoint (with ``trusted``: the newest with the quorum's cosignatures)."""
+        return self._trusted if trusted else self._latest
+
+    def publish(self) -> StoredCheckpoint | None:
+        """Sign and store a checkpoint of the current size if the log has grown."""
+        with self._publish_lock:
+            size = self.log.size
+            if size == 0 or (self._latest is not None and self._latest.size >= size):
+                return None
+            root = self.log.root(size)
+            body = Checkpoint(self.log.origin, size, root).body()
+            note = sign_note(body, [self.signer])
+            lines = [line for w in self.witnesses if (line := self._cosign(w, size, note))]
+            if lines:
+                note = note + "".join(
+                    line if line.endswith("\n") else line + "\n" for line in lines
+                )
+            stored = StoredCheckpoint(size, root, note, len(lines), datetime.now(UTC))
+            self._store(stored)
+            with self._changed:
+                self._latest = stored
+                if len(lines) >= self.quorum:
+                    self._trusted = stored
+                self._changed.notify_all()
+            return stored
+
+    def wait_for(self, index: int, timeout: float = 10.0) -> StoredCheckpoint | None:
+        """The first trusted checkpoint that covers leaf ``index``, waiting up to ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            trusted = self._trusted
+            if trusted is not None and trusted.size > index:
+                return trusted
+            if self._thread is None:  # nobody publishes in the background: do it now
+                self.publish()
+                continue_waiting = self._trusted is None or self._trusted.size <= index
+                if not continue_waiting:
+                    return self._trusted
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            with self._changed:
+                self._changed.wait(min(remaining, self.interval, 0.1))
+
+    def _cosign(self, witness: WitnessClient, size: int, note: str) -> str | None:
+        old = self._witness_sizes.get(witness.name, 0)
+        for _ in range(2):  # once more after learning the witness's own size (HTTP 409)
+            proof = self.log.consistency_proof(old, size) if 0 < old < size else []
+            try:
+                line = witness.add_checkpoint(old, proof, note)
+            except WenyuanError as exc:
+                known = getattr(exc, "size", None)
+                if isinstance(known, int) and known != old and 0 <= known <= size:
+                    old = known
+                    continue
+                log.warning("ledger.witness_refused", witness=witness.name, error=exc.detail)
+                return None
+            except OSError as exc:
+                log.warning("ledger.witness_unreachable", witness=witness.name, error=str(exc))
+                return None
+            self._witness_sizes[witness.name] = size
+            return line
+        return None
+
+    # -- storage ------------------------------------------------------------------------------
+
+    def _store(self, checkpoint: StoredCheckpoint) -> None:
+        try:
+            with self.log.engine.begin() as conn:
+                conn.execute(
+                    tables.checkpoints.insert().values(
+                        log_id=self.log.log_id,
+                        size=checkpoint.size,
+                        root=checkpoint.root,
+                        note=checkpoint.note,
+                        cosignatures=checkpoint.cosignatures,
+                        created_at=checkpoint.created_at,
+                    )
+                )
+        except SQLAlchemyError as exc:
+            raise StorageError(f"storing the checkpoint of size {checkpoint.size} failed") from exc
+
+    def _query(
+        self, limit: int, *, size: int | None = None, trusted: bool = False
+    ) -> list[StoredCheckpoint]:
+        table = tables.checkpoints
+        columns = (
+            table.c.size,
+            table.c.root,
+            table.c.note,
+            table.c.cosignatures,
+            table.c.created_at,
+        )
+        query = sa.select(*columns).where(table.c.log_id == self.log.log_id)
+        if size is not None:
+            query = query.where(table.c.size == size)
+        if trusted:
+            query = query.where(table.c.cosignatures >= self.quorum)
+        query = query.order_by(table.c.size.desc()).limit(limit)
+        try:
+            with self.log.engine.connect() as conn:
+                return [
+                    StoredCheckpoint(int(r[0]), bytes(r[1]), str(r[2]), int(r[3]), r[4])
+                    for r in conn.execute(query)
+                ]
+        except SQLAlchemyError as exc:
+            raise StorageError(f"reading checkpoints failed: {exc}") from exc
+
+    def _load_latest(self, *, trusted_only: bool) -> StoredCheckpoint | None:
+        found = self._query(1, trusted=trusted_only)
+        return found[0] if found else None
+
+    def history(self, limit: int = 50) -> list[StoredCheckpoint]:
+        """The newest ``limit`` checkpoints, newest first."""
+        return self._query(limit)
+
+    def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
+        """The checkpoint the log signed at ``size``, if it signed one."""
+        found = self._query(1, size=size)
+        return found[0] if found else None

@@ -1,0 +1,275 @@
+"""The registry: signed statements checked against the current asset states, then appended.
+
+A statement is decoded and its signature verified, then checked against the state of the
+asset it touches (``state.apply``) and queued for the log, all under one lock: two statements
+made from the same head (two concurrent transfers, a replay) cannot both pass, because the
+first one to take the lock moves the head before the second is checked. The new state of the
+asset is written to ``ledger_assets`` in the same transaction as the entry
+(``Log``'s batch hook), so the registry's view and the log never disagree after a crash.
+
+Between the check and the commit, accepted states wait in ``_pending`` so that the next
+statement about the same asset sees them. If a batch fails to commit (the database is gone),
+everything pending is dropped and the next statement is checked against what is durable.
+
+The view is a cache of a pure function of the log: ``replay`` recomputes it from the entries
+alone and ``check_replay`` compares the two.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from wenyuan.core.db import driver_sql
+from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
+from wenyuan.ledger import tables
+from wenyuan.ledger.log import Log, Pending
+from wenyuan.ledger.state import AssetState, Handover, LedgerState, apply, replay
+from wenyuan.ledger.statements import decode_leaf
+
+__all__ = ["Accepted", "LogFrozen", "Registry", "ReplayMismatch"]
+
+_UPSERT_ASSET = (
+    "INSERT INTO ledger_assets (asset_id, log_id, head_index, state) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (asset_id) DO UPDATE SET log_id = excluded.log_id, "
+    "head_index = excluded.head_index, state = excluded.state"
+)
+_INSERT_EVENT = "INSERT INTO ledger_asset_events (asset_id, log_id, idx, kind) VALUES (?, ?, ?, ?)"
+
+
+class LogFrozen(Conflict):
+    """This log was handed over to a successor and takes no more statements: send them to
+    the successor log named in ``successor``."""
+
+    title = "Log is frozen"
+    type_slug = "log-frozen"
+
+
+class ReplayMismatch(StorageError):
+    """The states recomputed from the log differ from the registry's stored view; the view
+    must be rebuilt from the log (``context`` names the assets that differ)."""
+
+    title = "Replay differs from the registry"
+    type_slug = "replay-mismatch"
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A statement the registry accepted; ``index`` resolves once its entry is durable."""
+
+    leaf: bytes
+    effect: AssetState | Handover
+    predicted_index: int
+    future: Future[range]
+
+    def index(self, timeout: float | None = None) -> int:
+        return self.future.result(timeout).start
+
+
+class _View(Mapping[str, AssetState]):
+    """The states ``apply`` checks against: accepted-but-pending first, then the database."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def __getitem__(self, asset_id: str) -> AssetState:
+        found = self._registry._pending.get(asset_id)
+        if found is not None:
+            return found
+        stored = self._registry.asset(asset_id, missing_ok=True)
+        if stored is None:
+            raise KeyError(asset_id)
+        return stored
+
+    def __iter__(self) -> Iterator[str]:
+        raise NotImplementedError("the registry view is looked up, never listed")
+
+    def __len__(self) -> int:
+        raise NotImplementedError("the registry view is looked up, never counted")
+
+
+class Registry:
+    """Signed statements about assets, checked and appended to one log."""
+
+    def __init__(self, engine: Engine, origin: str, *, vkey: str = "", log_key: str) -> None:
+        """``log_key`` is the log's own Ed25519 public key (base64): only it may hand over."""
+        self.engine = engine
+        self.log_key = log_key
+        self._lock = threading.Lock()
+        self._pending: dict[str, AssetState] = {}
+        self._pending_count: dict[str, int] = {}
+        self.log = Log(engine, origin, vkey=vkey, hook=self._write_view)
+        self._next_index = self.log.size
+        self._frozen = self._successor()
+
+    def close(self) -> None:
+        self.log.close()
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def submit(self, leaf: bytes) -> Accepted:
+        """Check a signed statement's leaf and queue it; raises if the statement is refused."""
+        if not isinstance(leaf, bytes):
+            raise InvalidInput("a statement leaf is bytes")
+        signed = decode_leaf(leaf)
+        with self._lock:
+            if self._frozen:
+                raise LogFrozen(
+                    f"log {self.log.origin!r} was handed over to {self._frozen!r}",
+                    successor=self._frozen,
+                )
+            index = self._next_index
+            effect = apply(_View(self), signed, leaf, index, log_key=self.log_key)
+            future = self.log.submit([leaf], meta=(index, effect, signed.kind))
+            self._next_index += 1
+            if isinstance(effect, AssetState):
+                self._pending[effect.asset_id] = effect
+                self._pending_count[effect.asset_id] = (
+                    self._pending_count.get(effect.asset_id, 0) + 1
+                )
+            else:
+                self._frozen = effect.new_origin
+        future.add_done_callback(lambda done: self._settle(effect, done))
+        return Accepted(leaf, effect, index, future)
+
+    def append(
+        self, leaf: bytes, timeout: float | None = None
+    ) -> tuple[int, AssetState | Handover]:
+        accepted = self.submit(leaf)
+        return accepted.index(timeout), accepted.effect
+
+    def _settle(self, effect: AssetState | Handover, done: Future[range]) -> None:
+        with self._lock:
+            if done.exception() is not None:
+                # The batch did not commit: nothing pending can be trusted any more.
+                self._pending.clear()
+                self._pending_count.clear()
+                self._next_index = self.log.size
+                self._frozen = self._successor()
+                return
+            if isinstance(effect, AssetState):
+                left = self._pending_count.get(effect.asset_id, 0) - 1
+                if left <= 0:
+                    self._pending.pop(effect.asset_id, None)
+                    self._pending_count.pop(effect.asset_id, None)
+                else:
+                    self._pending_count[effect.asset_id] = left
+
+    def _write_view(self, conn: Connection, start: int, batch: Sequence[Pending]) -> None:
+        """The log's batch hook: the registry's rows, in the entries' own transaction."""
+        assets: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        log_id = self.log.log_id
+        for offset, item in enumerate(batch):
+            predicted, effect, kind = item.meta
+            if predicted != start + offset:
+                raise StorageError(
+                    f"a statement checked for index {predicted} would land at {start + offset} "
+                    "after an earlier batch failed; submit it again"
+                )
+            if isinstance(effect, Handover):
+                conn.execute(
+                    tables.logs.update()
+                    .where(tables.logs.c.id == log_id)
+                    .values(frozen_at=datetime.now(UTC), successor=effect.new_origin)
+                )
+                continue
+            state = json.dumps(effect.to_json(), ensure_ascii=False, separators=(",", ":"))
+            assets.append((effect.asset_id, log_id, effect.head_index, state))
+            events.append((effect.asset_id, log_id, effect.head_index, kind))
+        if assets:
+            conn.exec_driver_sql(driver_sql(conn, _UPSERT_ASSET), assets)
+            conn.exec_driver_sql(driver_sql(conn, _INSERT_EVENT), events)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def asset(self, asset_id: str, *, missing_ok: bool = False) -> AssetState | None:
+        """The durable state of an asset (``NotFound`` unless ``missing_ok``)."""
+        sql = "SELECT state FROM ledger_assets WHERE asset_id = ?"
+        try:
+            with self.engine.connect() as conn:
+                row = conn.exec_driver_sql(driver_sql(conn, sql), (asset_id,)).first()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"reading asset {asset_id!r} failed: {exc}") from exc
+        if row is None:
+            if missing_ok:
+                return None
+            raise NotFound(f"no asset {asset_id!r} is registered in the ledger", asset=asset_id)
+        return AssetState.from_json(json.loads(row[0]))
+
+    def history(self, asset_id: str) -> list[tuple[int, str]]:
+        """The (leaf index, kind) of every statement about an asset, oldest first."""
+        query = (
+            sa.select(tables.asset_events.c.idx, tables.asset_events.c.kind)
+            .where(tables.asset_events.c.asset_id == asset_id)
+            .where(tables.asset_events.c.log_id == self.log.log_id)
+            .order_by(tables.asset_events.c.idx)
+        )
+        with self.engine.connect() as conn:
+            return [(int(idx), str(kind)) for idx, kind in conn.execute(query)]
+
+    def assets(self, *, limit: int = 50, after: str | None = None) -> list[AssetState]:
+        """Assets in id order, ``limit`` at a time after ``after`` (a cursor)."""
+        query = sa.select(tables.assets.c.state).order_by(tables.assets.c.asset_id).limit(limit)
+        if after:
+            query = query.where(tables.assets.c.asset_id > after)
+        with self.engine.connect() as conn:
+            return [AssetState.from_json(json.loads(s)) for (s,) in conn.execute(query)]
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(tables.assets)).scalar_one()
+            )
+
+    def replay(self) -> LedgerState:
+        """Every asset state recomputed from the log's entries alone, signatures verified."""
+        return replay_log(self.log, log_key=self.log_key)
+
+    def check_replay(self) -> LedgerState:
+        """Replay the log and compare with the stored view; ``ReplayMismatch`` if they differ."""
+        recomputed = self.replay()
+        stored: dict[str, Any] = {}
+        with self.engine.connect() as conn:
+            for asset_id, state in conn.execute(
+                sa.select(tables.assets.c.asset_id, tables.assets.c.state).where(
+                    tables.assets.c.log_id == self.log.log_id
+                )
+            ):
+                stored[asset_id] = json.loads(state)
+        differ = sorted(
+            set(stored) ^ set(recomputed)
+            | {a for a in stored if a in recomputed and recomputed[a].to_json() != stored[a]}
+        )
+        if differ:
+            raise ReplayMismatch(
+                f"{len(differ)} asset states differ between the log and the registry",
+                assets=differ[:20],
+            )
+        return recomputed
+
+    def _successor(self) -> str | None:
+        query = sa.select(tables.logs.c.successor).where(tables.logs.c.id == self.log.log_id)
+        with self.engine.connect() as conn:
+            value = conn.execute(query).scalar()
+        return str(value) if value else None
+
+
+def replay_log(log: Log, *, log_key: str | None = None, chunk: int = 10_000) -> LedgerState:
+    """All asset states recomputed from ``log``'s entries, read ``chunk`` at a time."""
+
+    def leaves() -> Iterator[tuple[int, bytes]]:
+        for start in range(0, log.size, chunk):
+            end = min(start + chunk, log.size)
+            yield from zip(range(start, end), log.leaves(start, end), strict=True)
+
+    return replay(leaves(), log_key=log_key)

@@ -1,0 +1,209 @@
+"""The ledger as a service: the registry, its log and checkpoints, and receipts, in one object.
+
+``Ledger`` is what the platform opens (one per process that writes the log): statements go in
+through ``submit``, receipts come out of ``receipt`` once a trusted checkpoint covers the
+entry. Everything here is composed from the pure modules and the stores beside it; the rules
+live there.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from wenyuan.core.errors import InvalidInput, NotFound
+from wenyuan.ledger.checkpoints import Checkpointer, StoredCheckpoint, WitnessClient
+from wenyuan.ledger.note import NoteSigner
+from wenyuan.ledger.registry import Accepted, Registry
+from wenyuan.ledger.state import AssetState
+from wenyuan.ledger.statements import decode_leaf
+from wenyuan.ledger.tiles import TILE_HEIGHT, encode_entries, parse_tile_path
+from wenyuan.ledger.verify import RECEIPT_FORMAT
+
+__all__ = ["Ledger", "ReceiptPending"]
+
+
+class ReceiptPending(NotFound):
+    """The entry is in the log but no trusted checkpoint covers it yet (witnesses may be slow
+    or unreachable): ask again in a moment."""
+
+    title = "Receipt not ready"
+    type_slug = "receipt-pending"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+class Ledger:
+    """The registry of signed statements on a log signed by ``signer`` (its name is the
+    log's origin), with checkpoints cosigned by ``witnesses``."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        signer: NoteSigner,
+        *,
+        witnesses: Sequence[WitnessClient] = (),
+        quorum: int | None = None,
+        interval: float = 0.5,
+        background: bool = True,
+    ) -> None:
+        self.signer = signer
+        self.registry = Registry(
+            engine, signer.name, vkey=signer.vkey(), log_key=_b64(signer.public_key)
+        )
+        self.log = self.registry.log
+        try:
+            self.checkpointer = Checkpointer(
+                self.log, signer, witnesses=witnesses, quorum=quorum, interval=interval
+            )
+        except BaseException:
+            self.registry.close()
+            raise
+        if background:
+            self.checkpointer.start()
+
+    @property
+    def origin(self) -> str:
+        return self.log.origin
+
+    @property
+    def vkey(self) -> str:
+        """The log's verifier key, C2SP note ``vkey`` form."""
+        return self.signer.vkey()
+
+    def close(self) -> None:
+        self.checkpointer.close()
+        self.registry.close()
+        if self.log.size and (
+            (latest := self.checkpointer.latest(trusted=False)) is None
+            or latest.size < self.log.size
+        ):
+            # Leave a signed checkpoint of everything appended, for the next open to check.
+            self.checkpointer.publish()
+
+    # -- statements ---------------------------------------------------------------------------
+
+    def submit(self, leaf: bytes) -> Accepted:
+        """Check and queue a signed statement's leaf (see ``Registry.submit``)."""
+        return self.registry.submit(leaf)
+
+    def append(self, leaf: bytes, *, timeout: float = 30.0) -> tuple[int, Any]:
+        """Check and append a leaf; returns its index and effect once durable."""
+        return self.registry.append(leaf, timeout)
+
+    def receipt(self, index: int, *, wait: float = 0.0) -> dict[str, Any]:
+        """The receipt bundle of entry ``index`` on the newest trusted checkpoint, waiting up
+        to ``wait`` seconds for one to cover it."""
+        if not 0 <= index < self.log.size:
+            raise NotFound(f"entry {index} is not in the log (size {self.log.size})", index=index)
+        checkpoint = self.checkpointer.wait_for(index, wait) if wait else None
+        checkpoint = checkpoint or self.checkpointer.latest(trusted=True)
+        if checkpoint is None or checkpoint.size <= index:
+            raise ReceiptPending(
+                f"no checkpoint with the witnesses' quorum covers entry {index} yet",
+                index=index,
+            )
+        return self.receipt_on(checkpoint, index)
+
+    def receipt_on(self, checkpoint: StoredCheckpoint, index: int) -> dict[str, Any]:
+        """The receipt bundle of entry ``index`` on ``checkpoint``."""
+        if not 0 <= index < checkpoint.size:
+            raise InvalidInput(f"entry {index} is not in the tree of size {checkpoint.size}")
+        leaf = self.log.leaf(index)
+        signed = decode_leaf(leaf)
+        return {
+            "format": RECEIPT_FORMAT,
+            "origin": self.origin,
+            "leaf_index": index,
+            "tree_size": checkpoint.size,
+            "leaf": _b64(leaf),
+            "inclusion_proof": [_b64(h) for h in self.log.inclusion_proof(index, checkpoint.size)],
+            "checkpoint": checkpoint.note,
+            "statement": signed.statement,
+            "signature": _b64(signed.signature),
+            "issuer": signed.issuer,
+        }
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def asset(self, asset_id: str) -> AssetState:
+        state = self.registry.asset(asset_id)
+        assert state is not None
+        return state
+
+    def history(self, asset_id: str) -> list[dict[str, Any]]:
+        """Every statement about an asset, oldest first, as readable dictionaries."""
+        self.asset(asset_id)
+        out = []
+        for index, kind in self.registry.history(asset_id):
+            signed = decode_leaf(self.log.leaf(index))
+            out.append(
+                {
+                    "index": index,
+                    "kind": kind,
+                    "statement": signed.statement,
+                    "signature": _b64(signed.signature),
+                }
+            )
+        return out
+
+    def latest_checkpoint(self, *, trusted: bool = True) -> StoredCheckpoint | None:
+        return self.checkpointer.latest(trusted=trusted)
+
+    def checkpoint_note(self) -> str:
+        """The newest trusted checkpoint, as served at ``/ledger/checkpoint``."""
+        checkpoint = self.checkpointer.latest(trusted=True)
+        if checkpoint is None:
+            raise NotFound("the log has not published a checkpoint yet")
+        return checkpoint.note
+
+    def tile(self, path: str) -> bytes:
+        """A tlog-tiles tile or entry bundle (``tile/...``) of the newest trusted checkpoint.
+
+        Full tiles never change; a partial tile of any width the checkpoint's tree fills is
+        served, so a client holding an older checkpoint still finds its tiles.
+        """
+        address = parse_tile_path(path)
+        checkpoint = self.checkpointer.latest(trusted=True)
+        size = 0 if checkpoint is None else checkpoint.size
+        level = 0 if address.is_entries else TILE_HEIGHT * address.level
+        available = (size >> level) - address.start
+        if address.width > available:
+            raise NotFound(f"the published tree (size {size}) has no {path}", path=path)
+        if address.is_entries:
+            return encode_entries(self.log.leaves(address.start, address.end))
+        return self.log.tree.level_hashes(level, address.start, address.end)
+
+    def summary(self) -> dict[str, Any]:
+        """Size, checkpoints, witnesses and registry counts, for the ledger page and API."""
+        trusted = self.checkpointer.latest(trusted=True)
+        latest = self.checkpointer.latest(trusted=False)
+        return {
+            "origin": self.origin,
+            "vkey": self.vkey,
+            "size": self.log.size,
+            "assets": self.registry.count(),
+            "quorum": self.checkpointer.quorum,
+            "witnesses": [w.name for w in self.checkpointer.witnesses],
+            "checkpoint": None if trusted is None else _checkpoint_json(trusted),
+            "latest_checkpoint": None if latest is None else _checkpoint_json(latest),
+            "growth": [
+                {"size": c.size, "at": c.created_at.isoformat()}
+                for c in reversed(self.checkpointer.history(30))
+            ],
+        }
+
+
+def _checkpoint_json(checkpoint: StoredCheckpoint) -> dict[str, Any]:
+    return {
+        "size": checkpoint.size,
+        "root": _b64(checkpoint.root),
+        "note": checkpoint.note,
+        "cosignatures": checkpoint.cosignatures,
+        "created_at": checkpoint.created_at.isoformat(),
+    }

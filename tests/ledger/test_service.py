@@ -1,0 +1,272 @@
+"""The ledger as a service: statements checked and appended, receipts that verify offline."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.engine import Engine
+
+from wenyuan.core.db import create_engine, migrate
+from wenyuan.core.errors import InvalidInput, NotFound
+from wenyuan.ledger import MIGRATIONS
+from wenyuan.ledger.note import NoteSigner
+from wenyuan.ledger.service import Ledger, ReceiptPending
+from wenyuan.ledger.state import Refused
+from wenyuan.ledger.statements import (
+    StatementError,
+    encode_leaf,
+    make_grant_licence,
+    make_register,
+    make_revoke,
+    make_transfer,
+    statement_hash,
+)
+from wenyuan.ledger.tiles import TileReader
+from wenyuan.ledger.verify import VerificationError, verify_receipt
+from wenyuan.ledger.witness import LocalWitness, MemoryWitnessState, Witness
+
+ORIGIN = "ledger.test.wenyuan.example"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_engine(database_url)
+    migrate(engine, [MIGRATIONS])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def log_signer() -> NoteSigner:
+    return NoteSigner.generate(ORIGIN)
+
+
+@pytest.fixture
+def witness_signer() -> NoteSigner:
+    return NoteSigner.generate("witness.test.wenyuan.example")
+
+
+@pytest.fixture
+def ledger(engine: Engine, log_signer: NoteSigner, witness_signer: NoteSigner) -> Iterator[Ledger]:
+    witness = Witness(witness_signer, MemoryWitnessState(), {ORIGIN: log_signer.verifier()})
+    ledger = Ledger(engine, log_signer, witnesses=[LocalWitness(witness)], interval=0.05)
+    yield ledger
+    ledger.close()
+
+
+def _register(key: Ed25519PrivateKey, content: bytes, title: str = "千里江山图") -> bytes:
+    signed = make_register(
+        key,
+        content_sha256=hashlib.sha256(content).hexdigest(),
+        media_type="image/tiff",
+        title=title,
+        creators=["王希孟"],
+    )
+    return encode_leaf(signed)
+
+
+def _verify(bundle: Any, log_signer: NoteSigner, witness_signer: NoteSigner) -> Any:
+    return verify_receipt(
+        json.dumps(bundle),
+        log_signer.vkey(),
+        witness_keys=[witness_signer.cosignature_verifier().vkey()],
+        quorum=1,
+    )
+
+
+def test_a_registration_gets_a_receipt_that_verifies_offline(
+    ledger: Ledger, log_signer: NoteSigner, witness_signer: NoteSigner
+) -> None:
+    owner = Ed25519PrivateKey.generate()
+    index, state = ledger.append(_register(owner, b"scroll scan"))
+    assert index == 0
+    assert state.title == "千里江山图"
+    bundle = ledger.receipt(index, wait=5)
+    verified = _verify(bundle, log_signer, witness_signer)
+    assert verified.leaf_index == 0
+    assert verified.statement["title"] == "千里江山图"
+    assert verified.witnesses == (witness_signer.name,)
+    assert ledger.asset(state.asset_id).owner == state.owner
+
+
+def test_every_altered_part_of_a_receipt_fails_at_its_step(
+    ledger: Ledger, log_signer: NoteSigner, witness_signer: NoteSigner
+) -> None:
+    owner = Ed25519PrivateKey.generate()
+    for n in range(5):
+        ledger.append(_register(owner, b"object %d" % n, title=f"object {n}"))
+    bundle = ledger.receipt(3, wait=5)
+    _verify(bundle, log_signer, witness_signer)
+
+    def altered(change: Any) -> dict[str, Any]:
+        copied = copy.deepcopy(bundle)
+        change(copied)
+        return copied
+
+    def flip_proof(b: dict[str, Any]) -> None:
+        raw = bytearray(base64.b64decode(b["inclusion_proof"][0]))
+        raw[0] ^= 1
+        b["inclusion_proof"][0] = base64.b64encode(raw).decode()
+
+    def other_leaf(b: dict[str, Any]) -> None:
+        b["leaf"] = base64.b64encode(ledger.log.leaf(2)).decode()
+
+    cases = [
+        (lambda b: b.pop("leaf"), 1),
+        (lambda b: b.update(checkpoint=b["checkpoint"].replace("\n5\n", "\n6\n")), 2),
+        (lambda b: b.update(tree_size=4), 3),
+        (lambda b: b.update(statement={**b["statement"], "title": "forged"}), 6),
+        (other_leaf, 6),
+        (flip_proof, 7),
+        (lambda b: b.update(leaf_index=2), 7),
+    ]
+    for change, step in cases:
+        with pytest.raises(VerificationError) as caught:
+            _verify(altered(change), log_signer, witness_signer)
+        assert caught.value.step == step, caught.value.detail
+    # Without the witness's cosignature, a quorum of one is not met.
+    without = altered(lambda b: b.update(checkpoint=b["checkpoint"].split("\n— witness")[0] + "\n"))
+    with pytest.raises(VerificationError) as caught:
+        _verify(without, log_signer, witness_signer)
+    assert caught.value.step == 4
+    # Another log's key does not verify the checkpoint.
+    with pytest.raises(VerificationError) as caught:
+        verify_receipt(bundle, NoteSigner.generate(ORIGIN).vkey())
+    assert caught.value.step == 2
+
+
+def test_transfers_licences_and_refusals(ledger: Ledger) -> None:
+    owner, buyer, stranger = (Ed25519PrivateKey.generate() for _ in range(3))
+    _, state = ledger.append(_register(owner, b"bronze"))
+    asset = state.asset_id
+    size = ledger.log.size
+
+    with pytest.raises(Refused, match="already registered"):
+        ledger.append(_register(stranger, b"bronze"))
+    with pytest.raises(Refused):
+        ledger.append(
+            encode_leaf(
+                make_transfer(stranger, asset=asset, prev=state.head, to=buyer.public_key())
+            )
+        )
+    with pytest.raises(NotFound):
+        ledger.append(
+            encode_leaf(
+                make_transfer(
+                    owner, asset="sha256:" + "0" * 64, prev=state.head, to=buyer.public_key()
+                )
+            )
+        )
+    assert ledger.log.size == size  # nothing appended for the refusals
+
+    transfer = encode_leaf(
+        make_transfer(owner, asset=asset, prev=state.head, to=buyer.public_key())
+    )
+    _, moved = ledger.append(transfer)
+    with pytest.raises(Refused, match="changed since"):
+        ledger.append(transfer)  # the same signed statement again: a replay
+    grant = encode_leaf(
+        make_grant_licence(
+            buyer, asset=asset, prev=moved.head, licensee=owner.public_key(), terms="CC-BY-4.0"
+        )
+    )
+    _, licensed = ledger.append(grant)
+    licence = statement_hash(grant)
+    assert licensed.licences[licence].terms == "CC-BY-4.0"
+    _, revoked = ledger.append(
+        encode_leaf(make_revoke(buyer, asset=asset, prev=licensed.head, licence=licence))
+    )
+    assert revoked.licences[licence].revoked_at == revoked.head_index
+    assert [e["kind"] for e in ledger.history(asset)] == [
+        "register",
+        "transfer",
+        "grant-licence",
+        "revoke",
+    ]
+    assert ledger.registry.check_replay()[asset] == revoked
+
+
+def test_two_concurrent_transfers_exactly_one_wins(ledger: Ledger) -> None:
+    owner = Ed25519PrivateKey.generate()
+    _, state = ledger.append(_register(owner, b"jade"))
+    buyers = [Ed25519PrivateKey.generate() for _ in range(8)]
+    leaves = [
+        encode_leaf(make_transfer(owner, asset=state.asset_id, prev=state.head, to=b.public_key()))
+        for b in buyers
+    ]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(leaves))
+
+    def send(leaf: bytes) -> None:
+        barrier.wait()
+        try:
+            ledger.append(leaf)
+            outcomes.append("accepted")
+        except Refused:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=send, args=(leaf,)) for leaf in leaves]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["accepted"] + ["refused"] * 7
+    assert ledger.asset(state.asset_id).owner in {
+        base64.b64encode(b.public_key().public_bytes_raw()).decode() for b in buyers
+    }
+    ledger.registry.check_replay()
+
+
+def test_bad_input_is_refused_and_nothing_is_appended(ledger: Ledger) -> None:
+    owner = Ed25519PrivateKey.generate()
+    leaf = _register(owner, b"x")
+    bad = [
+        b"not json",
+        leaf[:-1],
+        leaf.replace(b"image/tiff", b"image/png"),  # the signature no longer matches
+        b"{" + b" " * 70_000 + b"}",
+    ]
+    for item in bad:
+        with pytest.raises((InvalidInput, StatementError)):
+            ledger.append(item)
+    assert ledger.log.size == 0
+    with pytest.raises(NotFound):
+        ledger.receipt(0)
+    ledger.checkpointer.close()  # no background publishing: the entry stays uncovered
+    ledger.append(leaf)
+    with pytest.raises(ReceiptPending):
+        ledger.receipt(0)
+
+
+def test_state_survives_reopening_and_tiles_rebuild_the_tree(
+    engine: Engine, log_signer: NoteSigner
+) -> None:
+    owner = Ed25519PrivateKey.generate()
+    first = Ledger(engine, log_signer, interval=0.05)
+    for n in range(300):
+        first.submit(_register(owner, b"item %d" % n, title=f"item {n}"))
+    index, state = first.append(_register(owner, b"last"))
+    assert index == 300
+    first.close()
+
+    again = Ledger(engine, log_signer, background=False)
+    try:
+        assert again.asset(state.asset_id) == state
+        assert again.log.size == 301
+        assert again.receipt(300)["tree_size"] == 301  # close() signed the last checkpoint
+        note = again.checkpoint_note()
+        reader = TileReader(lambda path: again.tile(path), 301)
+        assert reader.root() == again.log.root(301)
+        assert reader.leaf(300) == again.log.leaf(300)
+        assert "\n301\n" in note
+        assert len(again.registry.check_replay()) == 301
+    finally:
+        again.close()
