@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import structlog
 from fastapi import FastAPI, Request, Response
@@ -24,18 +25,22 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wenyuan import __version__
-from wenyuan.api import api_router, problem_response
+from wenyuan.api import api_router, problem_response, tlog_router
+from wenyuan.api.witness import create_witness_app as witness_app
 from wenyuan.app import Platform
 from wenyuan.core.config import Settings, get_settings
-from wenyuan.core.errors import WenyuanError
+from wenyuan.core.errors import Conflict, InvalidInput, WenyuanError
+from wenyuan.ledger.witness_http import load_witness
 from wenyuan.web import STATIC_DIR, error_page
 from wenyuan.web import router as web_router
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_witness_app"]
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +59,12 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         catch_up = None
         if app.state.platform.index_lag() > 0:
             catch_up = asyncio.create_task(asyncio.to_thread(app.state.platform.sync_index))
+        # The server writes the ledger: take the log's writer lock now, not at the first
+        # statement. If another process holds it, the ledger opens at first use instead.
+        try:
+            await asyncio.to_thread(lambda: app.state.platform.ledger)
+        except Conflict as exc:
+            log.warning("server.ledger_busy", detail=exc.detail)
         try:
             yield
         finally:
@@ -73,6 +84,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         redoc_url=None,
     )
     app.include_router(api_router(), prefix="/api")
+    app.include_router(tlog_router())
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_errors(app)
@@ -81,7 +93,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api")
+    path = request.url.path
+    return path.startswith(("/api", "/ledger/checkpoint", "/ledger/tile/"))
 
 
 def _install_errors(app: FastAPI) -> None:
@@ -172,3 +185,44 @@ def _install_operations(app: FastAPI) -> None:
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+# -- the witness service --------------------------------------------------------------------
+
+
+class _WitnessSettings(BaseSettings):
+    """The witness service's settings; ``wenyuan ledger witness`` sets them from its options."""
+
+    model_config = SettingsConfigDict(env_prefix="WENYUAN_WITNESS_", extra="ignore")
+
+    key: Path | None = Field(default=None, description="The witness's signer key file (0600).")
+    state: Path | None = Field(
+        default=None, description="Folder of the witness's cosigned checkpoints and evidence."
+    )
+    logs: str = Field(
+        default="", description="The logs witnessed: vkeys or .pub key files, one per line."
+    )
+
+
+def create_witness_app() -> FastAPI:
+    """The witness service (c2sp.org/tlog-witness), configured from the environment.
+
+    ``WENYUAN_WITNESS_KEY``: the witness's signer key file; ``WENYUAN_WITNESS_STATE``: its
+    state folder; ``WENYUAN_WITNESS_LOGS``: each witnessed log's vkey, or a ``.pub`` file
+    holding it, one per line. Raise ``InvalidInput`` naming every one that is missing, and
+    what ``load_witness`` raises for a bad key, log or folder.
+    """
+    settings = _WitnessSettings()
+    missing = [
+        f"WENYUAN_WITNESS_{name.upper()}"
+        for name in ("key", "state", "logs")
+        if not getattr(settings, name)
+    ]
+    if settings.key is None or settings.state is None or missing:
+        raise InvalidInput(
+            f"the witness service needs {', '.join(missing)} in the environment "
+            "(or run it with: wenyuan ledger witness --key KEY --state DIR --log VKEY)",
+            missing=", ".join(missing),
+        )
+    witness = load_witness(settings.key, settings.state, settings.logs.splitlines())
+    return witness_app(witness)

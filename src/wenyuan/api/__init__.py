@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from wenyuan.api.problems import PROBLEM_MEDIA_TYPE, problem_response
-from wenyuan.api.routers import dates, resources, search
+from wenyuan.api.routers import dates, ledger, resources, search
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "api_router", "problem_response"]
+__all__ = ["PROBLEM_MEDIA_TYPE", "api_router", "problem_response", "tlog_router"]
 
 
 def api_router() -> APIRouter:
@@ -16,4 +16,10 @@ def api_router() -> APIRouter:
     router.include_router(search.router)
     router.include_router(resources.router)
     router.include_router(dates.router)
+    router.include_router(ledger.router)
     return router
+
+
+def tlog_router() -> APIRouter:
+    """The C2SP tlog paths (checkpoint, tiles), included at the site's root."""
+    return ledger.tlog_router

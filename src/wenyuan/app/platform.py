@@ -7,6 +7,7 @@ search, records, reindex, health. Interfaces call these methods and nothing belo
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,9 +18,12 @@ import structlog
 
 from wenyuan.app._indexer import BackgroundIndexer
 from wenyuan.app._indexing import to_index_document
+from wenyuan.app.ledger import open_ledger
 from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.errors import InvalidInput
+from wenyuan.ledger import MIGRATIONS as LEDGER_MIGRATIONS
+from wenyuan.ledger import Ledger
 from wenyuan.resources import (
     MIGRATIONS,
     Record,
@@ -89,7 +93,9 @@ class Platform:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(settings.resolved_database_url)
-        migrate(self.engine, [MIGRATIONS])
+        migrate(self.engine, [MIGRATIONS, LEDGER_MIGRATIONS])
+        self._ledger: Ledger | None = None
+        self._ledger_lock = threading.Lock()
         self.store = RecordStore(self.engine)
         self.index: Index = index or TantivyIndex(
             settings.index_dir, writer_memory_mb=settings.index_writer_memory_mb
@@ -102,7 +108,19 @@ class Platform:
         """How many changes the search index has not applied yet."""
         return self.store.last_seq() - self.store.watermark(SEARCH_CONSUMER)
 
+    @property
+    def ledger(self) -> Ledger:
+        """The trust ledger, opened for writing on first use (one process at a time)."""
+        with self._ledger_lock:
+            if self._ledger is None:
+                self._ledger = open_ledger(self.settings, self.engine)
+            return self._ledger
+
     def close(self) -> None:
+        with self._ledger_lock:
+            if self._ledger is not None:
+                self._ledger.close()
+                self._ledger = None
         self.index.close()
         self.engine.dispose()
 

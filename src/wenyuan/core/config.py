@@ -9,14 +9,21 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["Settings", "WitnessSetting", "get_settings"]
 
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("wenyuan", appauthor=False))
+
+
+class WitnessSetting(BaseModel):
+    """A witness the ledger asks to cosign its checkpoints."""
+
+    url: str = Field(description="Base URL of the witness (it serves `/add-checkpoint`).")
+    vkey: str = Field(description="The witness's cosignature verifier key (C2SP vkey text).")
 
 
 class Settings(BaseSettings):
@@ -50,6 +57,43 @@ class Settings(BaseSettings):
     max_search_limit: int = Field(
         default=100, ge=1, le=1000, description="Largest number of hits one search may ask for."
     )
+
+    ledger_origin: str = Field(
+        default="localhost/wenyuan/ledger",
+        description=(
+            "Origin line of the ledger's checkpoints, and the name of its key: set it to a "
+            "name you control (e.g. `museum.example/ledger`) before the first statement."
+        ),
+    )
+    ledger_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "The ledger's private key (C2SP note signer key, mode 0600); default "
+            "`keys/ledger.key` in the data folder, created on first use."
+        ),
+    )
+    ledger_witnesses: list[WitnessSetting] = Field(
+        default_factory=list,
+        description=('Witnesses as JSON: `[{"url": "http://host:8800", "vkey": "name+id+key"}]`.'),
+    )
+    ledger_quorum: int | None = Field(
+        default=None,
+        ge=0,
+        description="Cosignatures a checkpoint needs to be trusted (default: every witness).",
+    )
+    ledger_checkpoint_interval: float = Field(
+        default=0.5, gt=0, le=60, description="Seconds between checkpoints while the log grows."
+    )
+    ledger_receipt_wait: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="Seconds a submission waits for the checkpoint that covers it.",
+    )
+
+    @property
+    def resolved_ledger_key_file(self) -> Path:
+        return self.ledger_key_file or self.data_dir / "keys" / "ledger.key"
 
     @property
     def resolved_database_url(self) -> str:

@@ -5,7 +5,8 @@ Every error raised above a domain's boundary is a ``WenyuanError``; library erro
 
     WenyuanError
     ├── InvalidInput (ValueError)       the caller sent something we cannot accept
-    │   └── SourceError                 a source file or record is malformed
+    │   ├── SourceError                 a source file or record is malformed
+    │   └── PayloadTooLarge             the input is over the size limit
     ├── NotFound (LookupError)          the thing asked for does not exist
     ├── Conflict                        the request clashes with stored state
     └── StorageError (OSError)          the database, index or disk failed
@@ -18,7 +19,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Conflict", "InvalidInput", "NotFound", "SourceError", "StorageError", "WenyuanError"]
+__all__ = [
+    "Conflict",
+    "InvalidInput",
+    "NotFound",
+    "PayloadTooLarge",
+    "SourceError",
+    "StorageError",
+    "WenyuanError",
+]
 
 
 class WenyuanError(Exception):
@@ -65,6 +74,14 @@ class SourceError(InvalidInput):
         self.source = source
         self.position = position
         self.reason = reason
+
+
+class PayloadTooLarge(InvalidInput):
+    """The input is larger than the limit named in the message; send less."""
+
+    title = "Payload too large"
+    status = 413
+    type_slug = "payload-too-large"
 
 
 class NotFound(WenyuanError, LookupError):

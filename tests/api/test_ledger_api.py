@@ -1,0 +1,119 @@
+"""The ledger over HTTP: statements in, receipts out, the C2SP paths, problem+json on refusal."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+
+from wenyuan.app import Platform
+from wenyuan.asgi import create_app
+from wenyuan.core.config import Settings
+from wenyuan.ledger import (
+    TileReader,
+    encode_leaf,
+    make_register,
+    make_transfer,
+    verify_receipt,
+)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    platform = Platform(settings.model_copy(update={"ledger_checkpoint_interval": 0.05}))
+    app = create_app(platform.settings, platform=platform)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+    platform.close()
+
+
+def _leaf(key: Ed25519PrivateKey, content: bytes) -> bytes:
+    return encode_leaf(
+        make_register(
+            key,
+            content_sha256=hashlib.sha256(content).hexdigest(),
+            media_type="text/plain",
+            title="兰亭集序",
+            creators=["王羲之"],
+        )
+    )
+
+
+def test_a_statement_gets_a_receipt_that_verifies(client: TestClient) -> None:
+    vkey = client.get("/api/ledger").json()["vkey"]
+    owner = Ed25519PrivateKey.generate()
+    response = client.post(
+        "/api/ledger/statements",
+        content=_leaf(owner, b"preface"),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+    bundle = response.json()
+    verified = verify_receipt(bundle, vkey)
+    assert verified.statement["title"] == "兰亭集序"
+    asset = verified.statement["content_sha256"]
+
+    page = client.get(f"/api/ledger/assets/sha256:{asset}").json()
+    assert page["state"]["title"] == "兰亭集序"
+    assert [h["kind"] for h in page["history"]] == ["register"]
+    assert client.get("/api/ledger/entries/0/receipt").json()["leaf"] == bundle["leaf"]
+
+    checkpoint = client.get("/ledger/checkpoint")
+    assert checkpoint.headers["content-type"].startswith("text/plain")
+    assert checkpoint.text == bundle["checkpoint"]
+    reader = TileReader(lambda path: client.get(f"/ledger/{path}").content, 1)
+    assert reader.leaf(0) == base64.b64decode(bundle["leaf"])
+
+
+def test_refusals_are_problems_and_append_nothing(client: TestClient) -> None:
+    owner, stranger = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    leaf = _leaf(owner, b"scroll")
+    assert client.post("/api/ledger/statements", content=leaf).status_code == 201
+    state = client.get("/api/ledger/assets").json()["items"][0]
+
+    cases = [
+        (leaf, 409),  # the same asset again
+        (b"{not json", 422),
+        (leaf.replace(b"text/plain", b"text/html"), 422),  # the signature no longer holds
+        (b"x" * 70_000, 413),
+        (
+            encode_leaf(
+                make_transfer(
+                    stranger, asset=state["asset_id"], prev=state["head"], to=owner.public_key()
+                )
+            ),
+            409,
+        ),
+    ]
+    for body, status in cases:
+        response = client.post("/api/ledger/statements", content=body)
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == status
+    assert client.get("/api/ledger").json()["size"] == 1
+    missing = client.get("/api/ledger/entries/5/receipt")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert client.get("/ledger/tile/0/x001/000").status_code == 404
+    assert client.get("/ledger/tile/0/0001").status_code == 422
+
+
+def test_proofs_over_http(client: TestClient) -> None:
+    owner = Ed25519PrivateKey.generate()
+    for n in range(6):
+        assert (
+            client.post("/api/ledger/statements", content=_leaf(owner, b"%d" % n)).status_code
+            == 201
+        )
+    inclusion = client.get("/api/ledger/proofs/inclusion", params={"index": 2, "size": 6}).json()
+    assert len(inclusion["proof"]) == 3
+    consistency = client.get("/api/ledger/proofs/consistency", params={"old": 3, "new": 6}).json()
+    assert consistency["proof"]
+    assert (
+        client.get("/api/ledger/proofs/inclusion", params={"index": 7, "size": 6}).status_code
+        == 422
+    )
