@@ -8,14 +8,28 @@ checkpoint's origin line names the key that signs it. Witnesses are reached over
 
 from __future__ import annotations
 
+import base64
+
 from sqlalchemy.engine import Engine
 
 from wenyuan.core.config import Settings
+from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.errors import InvalidInput
-from wenyuan.ledger import Ledger, NoteSigner, generate_key, load_cosignature_verifier, load_signer
+from wenyuan.ledger import MIGRATIONS as LEDGER_MIGRATIONS
+from wenyuan.ledger import (
+    Ledger,
+    LedgerState,
+    Log,
+    NoteSigner,
+    generate_key,
+    load_cosignature_verifier,
+    load_signer,
+)
+from wenyuan.ledger.registry import check_replay
 from wenyuan.ledger.witness_http import HTTPWitness
+from wenyuan.resources import MIGRATIONS as RESOURCES_MIGRATIONS
 
-__all__ = ["ledger_signer", "open_ledger"]
+__all__ = ["ledger_signer", "open_ledger", "replay_ledger"]
 
 
 def ledger_signer(settings: Settings) -> NoteSigner:
@@ -47,3 +61,18 @@ def open_ledger(settings: Settings, engine: Engine, *, background: bool = True) 
         interval=settings.ledger_checkpoint_interval,
         background=background,
     )
+
+
+def replay_ledger(settings: Settings) -> LedgerState:
+    """Recompute every asset state from the log alone and compare with the registry's view.
+
+    Only reads: it runs beside a server that holds the log for writing.
+    """
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        migrate(engine, [RESOURCES_MIGRATIONS, LEDGER_MIGRATIONS])
+        log_key = base64.b64encode(ledger_signer(settings).public_key).decode()
+        with Log(engine, settings.ledger_origin, writable=False) as log:
+            return check_replay(log, log_key=log_key)
+    finally:
+        engine.dispose()

@@ -376,6 +376,11 @@ class NoteSigner:
         self._public = private_key.public_key().public_bytes_raw()
         self._key_id = key_id(name, ALG_ED25519, self._public)
 
+    def ed25519_private_key(self) -> Ed25519PrivateKey:
+        """The key itself, for signing ledger statements with the same key file; never log
+        or return it."""
+        return self._key
+
     @classmethod
     def generate(cls, name: str) -> NoteSigner:
         """A signer with a fresh random key."""

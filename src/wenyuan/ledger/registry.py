@@ -36,7 +36,7 @@ from wenyuan.ledger.log import Log, Pending
 from wenyuan.ledger.state import AssetState, Handover, LedgerState, apply, replay
 from wenyuan.ledger.statements import decode_leaf
 
-__all__ = ["Accepted", "LogFrozen", "Registry", "ReplayMismatch"]
+__all__ = ["Accepted", "LogFrozen", "Registry", "ReplayMismatch", "check_replay", "replay_log"]
 
 _UPSERT_ASSET = (
     "INSERT INTO ledger_assets (asset_id, log_id, head_index, state) VALUES (?, ?, ?, ?) "
@@ -237,31 +237,39 @@ class Registry:
 
     def check_replay(self) -> LedgerState:
         """Replay the log and compare with the stored view; ``ReplayMismatch`` if they differ."""
-        recomputed = self.replay()
-        stored: dict[str, Any] = {}
-        with self.engine.connect() as conn:
-            for asset_id, state in conn.execute(
-                sa.select(tables.assets.c.asset_id, tables.assets.c.state).where(
-                    tables.assets.c.log_id == self.log.log_id
-                )
-            ):
-                stored[asset_id] = json.loads(state)
-        differ = sorted(
-            set(stored) ^ set(recomputed)
-            | {a for a in stored if a in recomputed and recomputed[a].to_json() != stored[a]}
-        )
-        if differ:
-            raise ReplayMismatch(
-                f"{len(differ)} asset states differ between the log and the registry",
-                assets=differ[:20],
-            )
-        return recomputed
+        return check_replay(self.log, log_key=self.log_key)
 
     def _successor(self) -> str | None:
         query = sa.select(tables.logs.c.successor).where(tables.logs.c.id == self.log.log_id)
         with self.engine.connect() as conn:
             value = conn.execute(query).scalar()
         return str(value) if value else None
+
+
+def check_replay(log: Log, *, log_key: str | None = None) -> LedgerState:
+    """Replay ``log`` from its entries alone and compare with the registry's stored view.
+
+    Works on a read-only ``Log`` too (an auditor's copy, or beside a running server).
+    Raises ``ReplayMismatch`` naming the assets whose states differ.
+    """
+    recomputed = replay_log(log, log_key=log_key)
+    stored: dict[str, Any] = {}
+    query = sa.select(tables.assets.c.asset_id, tables.assets.c.state).where(
+        tables.assets.c.log_id == log.log_id, tables.assets.c.head_index < recomputed.size
+    )
+    with log.engine.connect() as conn:
+        for asset_id, state in conn.execute(query):
+            stored[asset_id] = json.loads(state)
+    differ = sorted(
+        (set(stored) ^ set(recomputed))
+        | {a for a in stored if a in recomputed and recomputed[a].to_json() != stored[a]}
+    )
+    if differ:
+        raise ReplayMismatch(
+            f"{len(differ)} asset states differ between the log and the registry",
+            assets=differ[:20],
+        )
+    return recomputed
 
 
 def replay_log(log: Log, *, log_key: str | None = None, chunk: int = 10_000) -> LedgerState:

@@ -1,0 +1,349 @@
+"""``wenyuan ledger …``, ``wenyuan keys …`` and ``wenyuan verify``: the trust ledger's commands.
+
+Statements are signed here, on the party's machine, with the party's key file; the ledger
+only ever sees the signed leaf. ``--server URL`` sends them to a running Wenyuan; without it
+the command opens the data folder's ledger itself (which a running server holds: then the
+command says to use ``--server``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from wenyuan.app.ledger import ledger_signer, replay_ledger
+from wenyuan.cli.main import _fail, _platform, _print_json, _settings, err, out
+from wenyuan.core.errors import InvalidInput, WenyuanError
+from wenyuan.ledger import (
+    STEPS,
+    VerificationError,
+    encode_leaf,
+    generate_key,
+    load_signer,
+    load_verifier,
+    make_register,
+    make_transfer,
+    verify_receipt,
+)
+
+__all__ = ["keys_app", "ledger_app", "verify"]
+
+ledger_app = typer.Typer(
+    help="The trust ledger: register assets, receipts, replay.", no_args_is_help=True
+)
+keys_app = typer.Typer(help="Ed25519 keys for parties, logs and witnesses.", no_args_is_help=True)
+
+ServerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--server", help="Send to a running Wenyuan at this URL (e.g. http://127.0.0.1:8000)."
+    ),
+]
+KeyOpt = Annotated[
+    Path, typer.Option("--key", help="Your private key file (from `wenyuan keys new`).")
+]
+WaitOpt = Annotated[float, typer.Option(help="Seconds to wait for the checkpoint that covers it.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the receipt bundle as JSON.")]
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+
+@keys_app.command("new")
+def keys_new(
+    path: Annotated[
+        Path, typer.Argument(help="Where to write the private key (PATH.pub: public).")
+    ],
+    name: Annotated[
+        str, typer.Option(help="The key's name (a log's origin, a witness's name).")
+    ] = "",
+) -> None:
+    """Create an Ed25519 key: the private key at PATH (mode 0600), the public key at PATH.pub.
+
+    Example: wenyuan keys new ~/.wenyuan/me.key --name museum.example/alice
+    """
+    try:
+        vkey = generate_key(path, name or path.stem)
+    except WenyuanError as exc:
+        _fail(exc)
+    err.print(f"Private key: {path} (mode 0600, keep it secret)\nPublic key:  {path}.pub")
+    sys.stdout.write(vkey + "\n")  # not through rich: a key must never be wrapped
+
+
+# -- submitting -----------------------------------------------------------------------------
+
+
+def _submit(leaf: bytes, server: str | None, wait: float) -> dict[str, Any]:
+    """Send a signed leaf; the receipt bundle, or ``{"leaf_index", "receipt"}`` if not ready."""
+    if server:
+        url = server.rstrip("/") + "/api/ledger/statements"
+        try:
+            response = httpx.post(
+                url,
+                content=leaf,
+                params={"wait": wait},
+                headers={"content-type": "application/json"},
+                timeout=wait + 30,
+            )
+        except httpx.HTTPError as exc:
+            raise InvalidInput(f"cannot reach {url}: {exc}") from exc
+        if response.status_code in (201, 202):
+            body: dict[str, Any] = response.json()
+            return body
+        try:
+            detail = response.json().get("detail", response.text)
+        except ValueError:
+            detail = response.text
+        raise InvalidInput(f"the ledger refused the statement ({response.status_code}): {detail}")
+    with _platform() as platform:
+        ledger = platform.ledger
+        index, _ = ledger.append(leaf)
+        try:
+            return ledger.receipt(index, wait=wait)
+        except WenyuanError:
+            return {"leaf_index": index, "receipt": f"/api/ledger/entries/{index}/receipt"}
+
+
+def _report(bundle: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _print_json(bundle)
+        return
+    if "checkpoint" not in bundle:
+        out.print(
+            f"Appended as entry {bundle['leaf_index']}; the receipt is not ready yet: "
+            f"fetch {bundle['receipt']} later."
+        )
+        return
+    statement = bundle["statement"]
+    out.print(
+        f"{statement['kind']} accepted: entry {bundle['leaf_index']} of {bundle['origin']}, "
+        f"in the signed tree of {bundle['tree_size']} entries. Keep the receipt (--json).",
+        highlight=False,
+    )
+
+
+@ledger_app.command("register")
+def register(
+    file: Annotated[
+        Path,
+        typer.Argument(help="The file whose content you register.", exists=True, dir_okay=False),
+    ],
+    key: KeyOpt,
+    title: Annotated[str, typer.Option(help="The work's title.")],
+    creator: Annotated[list[str] | None, typer.Option(help="A creator (repeatable).")] = None,
+    media_type: Annotated[
+        str | None, typer.Option(help="Media type (default: from the file name).")
+    ] = None,
+    iscc: Annotated[str | None, typer.Option(help="The content's ISCC code, if known.")] = None,
+    description: Annotated[str | None, typer.Option(help="A short description.")] = None,
+    server: ServerOpt = None,
+    wait: WaitOpt = 10.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a file's content (its SHA-256) as an asset you own, and print the receipt.
+
+    Example: wenyuan ledger register scan.tif --key me.key --title 千里江山图 --json
+    """
+    try:
+        signer = load_signer(key)
+        digest = hashlib.sha256()
+        with file.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        guessed = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        signed = make_register(
+            signer.ed25519_private_key(),
+            content_sha256=digest.hexdigest(),
+            media_type=media_type or guessed,
+            title=title,
+            creators=creator or [],
+            iscc=iscc,
+            description=description,
+        )
+        bundle = _submit(encode_leaf(signed), server, wait)
+    except WenyuanError as exc:
+        _fail(exc)
+    _report(bundle, as_json)
+
+
+def _asset_head(asset: str, server: str | None) -> str:
+    if server:
+        response = httpx.get(server.rstrip("/") + f"/api/ledger/assets/{asset}", timeout=30)
+        if response.status_code != 200:
+            raise InvalidInput(f"no asset {asset!r} at {server} ({response.status_code})")
+        return str(response.json()["state"]["head"])
+    with _platform() as platform:
+        return platform.ledger.asset(asset).head
+
+
+@ledger_app.command("transfer")
+def transfer(
+    asset: Annotated[str, typer.Argument(help="The asset id (sha256:…).")],
+    key: KeyOpt,
+    to: Annotated[str, typer.Option(help="The new owner's public key (base64) or a .pub file.")],
+    server: ServerOpt = None,
+    wait: WaitOpt = 10.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Transfer an asset you own to another key, and print the receipt.
+
+    Example: wenyuan ledger transfer sha256:… --key me.key --to buyer.key.pub
+    """
+    try:
+        signer = load_signer(key)
+        new_owner = to
+        if Path(to).is_file():
+            verifier = load_verifier(Path(to))
+            new_owner = base64.b64encode(verifier.public_key).decode()
+        signed = make_transfer(
+            signer.ed25519_private_key(), asset=asset, prev=_asset_head(asset, server), to=new_owner
+        )
+        bundle = _submit(encode_leaf(signed), server, wait)
+    except WenyuanError as exc:
+        _fail(exc)
+    _report(bundle, as_json)
+
+
+# -- the log --------------------------------------------------------------------------------
+
+
+@ledger_app.command("public-key")
+def public_key() -> None:
+    """Print the log's verifier key (C2SP note vkey), for `wenyuan verify --log-key`.
+
+    Example: wenyuan ledger public-key > log.vkey
+    """
+    try:
+        sys.stdout.write(ledger_signer(_settings()).vkey() + "\n")
+    except WenyuanError as exc:
+        _fail(exc)
+
+
+@ledger_app.command("replay")
+def replay(
+    as_json: Annotated[bool, typer.Option("--json", help="Print every state as JSON.")] = False,
+) -> None:
+    """Recompute every asset's state from the log alone and compare with the registry.
+
+    Runs beside a running server (it only reads). Exit status 1 if they differ.
+    Example: wenyuan ledger replay --json
+    """
+    try:
+        state = replay_ledger(_settings())
+    except WenyuanError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(state.to_json())
+    else:
+        out.print(
+            f"Replayed {state.size:,} entries: {len(state):,} assets, identical to the registry."
+        )
+
+
+@ledger_app.command("status")
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The log's size, newest checkpoint, witnesses and quorum.
+
+    Example: wenyuan ledger status
+    """
+    try:
+        with _platform() as platform:
+            summary = platform.ledger.summary()
+    except WenyuanError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(summary)
+    else:
+        checkpoint = summary["checkpoint"] or {}
+        out.print(
+            f"{summary['origin']}: {summary['size']:,} entries, {summary['assets']:,} assets; "
+            f"checkpoint size {checkpoint.get('size', 0):,}; quorum {summary['quorum']} of "
+            f"{len(summary['witnesses'])} witnesses",
+            highlight=False,
+        )
+
+
+# -- verify ---------------------------------------------------------------------------------
+
+
+def _key_text(value: str) -> str:
+    path = Path(value)
+    if path.is_file():
+        return path.read_text("utf-8").strip()
+    return value.strip()
+
+
+def verify(
+    bundle: Annotated[Path, typer.Argument(help="A receipt bundle (JSON file), or - for stdin.")],
+    log_key: Annotated[
+        str, typer.Option("--log-key", help="The log's vkey, or a file holding it.")
+    ],
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option("--witness-key", help="A trusted witness's vkey or file (repeatable)."),
+    ] = None,
+    quorum: Annotated[int, typer.Option(help="Witness cosignatures required.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Verify a receipt offline, step by step: no network is used.
+
+    Example: wenyuan verify receipt.json --log-key log.vkey --witness-key w1.pub --quorum 1
+    """
+    try:
+        data = sys.stdin.read() if str(bundle) == "-" else bundle.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]error:[/red] cannot read {bundle}: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    try:
+        result = verify_receipt(
+            data,
+            _key_text(log_key),
+            witness_keys=[_key_text(k) for k in witness_key or []],
+            quorum=quorum,
+        )
+    except VerificationError as exc:
+        if as_json:
+            _print_json({"verified": False, "step": exc.step, "reason": exc.reason})
+        else:
+            for number, step in enumerate(STEPS[: exc.step - 1], start=1):
+                out.print(f"  ✓ {number}. {step}")
+            out.print(f"  ✗ {exc.step}. {STEPS[exc.step - 1]}: {exc.reason}", highlight=False)
+        raise typer.Exit(1) from exc
+    if as_json:
+        _print_json(
+            {
+                "verified": True,
+                "origin": result.origin,
+                "leaf_index": result.leaf_index,
+                "tree_size": result.tree_size,
+                "witnesses": list(result.witnesses),
+                "statement": result.statement,
+                "steps": list(STEPS),
+            }
+        )
+        return
+    for number, step in enumerate(STEPS, start=1):
+        out.print(f"  ✓ {number}. {step}")
+    out.print(
+        f"Verified: entry {result.leaf_index} of {result.origin} (tree of {result.tree_size}), "
+        f"{result.statement.get('kind')} by {result.issuer}, cosigned by "
+        f"{', '.join(result.witnesses) or 'no witness'}.",
+        highlight=False,
+    )
+
+
+def register_commands(app: typer.Typer) -> None:
+    """Add the ledger's command groups to the ``wenyuan`` command."""
+    from wenyuan.cli.witness import witness
+
+    ledger_app.command("witness")(witness)
+    app.add_typer(ledger_app, name="ledger")
+    app.add_typer(keys_app, name="keys")
+    app.command("verify")(verify)
