@@ -353,12 +353,25 @@ def test_handover_by_another_key_is_refused(ledger: Ledger) -> None:
         ledger.append(handover(ALICE))
 
 
-def test_handover_replayed_is_refused(ledger: Ledger) -> None:
-    """The same handover leaf cannot be recorded twice."""
+def test_handover_replayed_is_refused(ledger: Ledger, registered: AssetState) -> None:
+    """The same handover leaf cannot be recorded twice, nor stand anywhere but last."""
     signed = handover()
     ledger.append(signed)
-    with pytest.raises(Refused, match="already recorded at index 0"):
+    with pytest.raises(Refused, match="already recorded at index 1"):
         ledger.append(signed)
+    with pytest.raises(Refused, match="last entry"):
+        ledger.append(
+            make_log_handover(LOG, new_origin="ledger.example.org/3", new_vkey=LOG_VKEY, final_size=2)
+        )
+
+
+def test_nothing_may_follow_a_handover_in_replay(ledger: Ledger, registered: AssetState) -> None:
+    """A leaf after the handover (final_size) makes replay fail at its index."""
+    ledger.append(handover())
+    late = make_transfer(OWNER, asset=registered.asset_id, prev=registered.head, to=pub(BOB))
+    with pytest.raises(ReplayError) as caught:
+        replay(enumerate([*ledger.leaves, encode_leaf(late)]), log_key=pub(LOG))
+    assert caught.value.index == 2
 
 
 # -- replay ---------------------------------------------------------------------------------

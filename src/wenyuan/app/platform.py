@@ -18,7 +18,7 @@ import structlog
 
 from wenyuan.app._indexer import BackgroundIndexer
 from wenyuan.app._indexing import to_index_document
-from wenyuan.app.ledger import open_ledger
+from wenyuan.app.ledger import open_ledger, rotate_ledger
 from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.errors import InvalidInput
@@ -115,6 +115,18 @@ class Platform:
             if self._ledger is None:
                 self._ledger = open_ledger(self.settings, self.engine)
             return self._ledger
+
+    def rotate_ledger(self, new_origin: str) -> dict[str, object]:
+        """End the open log with a signed hand-over to a new log (new key) and switch to it;
+        returns the hand-over's receipt."""
+        with self._ledger_lock:
+            ledger = self._ledger or open_ledger(self.settings, self.engine)
+            try:
+                receipt = rotate_ledger(self.settings, ledger, new_origin)
+            finally:
+                ledger.close()
+                self._ledger = None
+            return receipt
 
     def close(self) -> None:
         with self._ledger_lock:

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from wenyuan.app.ledger import ledger_signer, replay_ledger
+from wenyuan.app.ledger import active_signer, replay_ledger
 from wenyuan.cli.main import _fail, _platform, _print_json, _settings, err, out
 from wenyuan.core.errors import InvalidInput, WenyuanError
 from wenyuan.ledger import (
@@ -221,9 +221,39 @@ def public_key() -> None:
     Example: wenyuan ledger public-key > log.vkey
     """
     try:
-        sys.stdout.write(ledger_signer(_settings()).vkey() + "\n")
+        sys.stdout.write(active_signer(_settings()).vkey() + "\n")
     except WenyuanError as exc:
         _fail(exc)
+
+
+@ledger_app.command("rotate")
+def rotate(
+    new_origin: Annotated[
+        str, typer.Option("--new-origin", help="The new log's origin (and key name).")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Rotate the log key: end the log with a hand-over signed by its key, naming a new log.
+
+    The new key is written beside the first (mode 0600); the hand-over's receipt, verified
+    with the old key, tells every client the new one. Stop the server first.
+    Example: wenyuan ledger rotate --new-origin museum.example/ledger/2 --json
+    """
+    try:
+        with _platform() as platform:
+            bundle = platform.rotate_ledger(new_origin)
+            new_key = platform.ledger.vkey
+    except WenyuanError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(bundle)
+        return
+    out.print(
+        f"Handed over at entry {bundle['leaf_index']} of {bundle['origin']}; statements now go "
+        f"to {new_origin}.",
+        highlight=False,
+    )
+    sys.stdout.write(new_key + "\n")
 
 
 @ledger_app.command("replay")

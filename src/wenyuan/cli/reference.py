@@ -31,6 +31,7 @@ COMMANDS = [
     ["ledger", "register"],
     ["ledger", "transfer"],
     ["ledger", "public-key"],
+    ["ledger", "rotate"],
     ["ledger", "replay"],
     ["ledger", "status"],
     ["ledger", "witness"],

@@ -66,6 +66,7 @@ from wenyuan.ledger.verify import (
     VerifiedReceipt,
     root_from_inclusion_proof,
     verify_consistency,
+    verify_handover,
     verify_inclusion,
     verify_receipt,
 )
@@ -75,6 +76,13 @@ from wenyuan.ledger.witness import (
     LocalWitness,
     SizeMismatch,
     Witness,
+)
+from wenyuan.ledger.witness_http import (
+    HTTPWitness,
+    WitnessProtocolError,
+    WitnessRefused,
+    WitnessUnavailable,
+    load_witness,
 )
 
 __all__ = [
@@ -90,6 +98,7 @@ __all__ = [
     "Checkpointer",
     "CosignatureVerifier",
     "FileWitnessState",
+    "HTTPWitness",
     "Handover",
     "InconsistentCheckpoint",
     "InsecureKeyFile",
@@ -125,6 +134,9 @@ __all__ = [
     "VerifiedReceipt",
     "Witness",
     "WitnessClient",
+    "WitnessProtocolError",
+    "WitnessRefused",
+    "WitnessUnavailable",
     "asset_id_for",
     "decode_leaf",
     "encode_leaf",
@@ -134,6 +146,7 @@ __all__ = [
     "load_cosignature_verifier",
     "load_signer",
     "load_verifier",
+    "load_witness",
     "make_grant_licence",
     "make_log_handover",
     "make_register",
@@ -147,6 +160,7 @@ __all__ = [
     "sign_note",
     "statement_hash",
     "verify_consistency",
+    "verify_handover",
     "verify_inclusion",
     "verify_receipt",
 ]

@@ -17,6 +17,7 @@ alone and ``check_replay`` compares the two.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,10 +34,20 @@ from wenyuan.core.db import driver_sql
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
 from wenyuan.ledger import tables
 from wenyuan.ledger.log import Log, Pending
+from wenyuan.ledger.note import NoteVerifier
 from wenyuan.ledger.state import AssetState, Handover, LedgerState, apply, replay
 from wenyuan.ledger.statements import decode_leaf
 
-__all__ = ["Accepted", "LogFrozen", "Registry", "ReplayMismatch", "check_replay", "replay_log"]
+__all__ = [
+    "Accepted",
+    "LogFrozen",
+    "Registry",
+    "ReplayMismatch",
+    "check_replay",
+    "log_chain",
+    "replay_log",
+    "vkey_public_key",
+]
 
 _UPSERT_ASSET = (
     "INSERT INTO ledger_assets (asset_id, log_id, head_index, state) VALUES (?, ?, ?, ?) "
@@ -110,9 +121,21 @@ class Registry:
         self.log = Log(engine, origin, vkey=vkey, hook=self._write_view)
         self._next_index = self.log.size
         self._frozen = self._successor()
+        self.offset = self._chain_offset()
 
     def close(self) -> None:
         self.log.close()
+
+    @property
+    def next_position(self) -> int:
+        """The ledger position the next accepted statement will get (pending ones counted).
+
+        Positions count entries across the hand-over chain: a log's entry ``i`` is at
+        ``offset + i``, where ``offset`` is how many entries its predecessors hold. Asset
+        states record positions, so their order survives a key rotation.
+        """
+        with self._lock:
+            return self.offset + self._next_index
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -128,7 +151,7 @@ class Registry:
                     successor=self._frozen,
                 )
             index = self._next_index
-            effect = apply(_View(self), signed, leaf, index, log_key=self.log_key)
+            effect = apply(_View(self), signed, leaf, self.offset + index, log_key=self.log_key)
             future = self.log.submit([leaf], meta=(index, effect, signed.kind))
             self._next_index += 1
             if isinstance(effect, AssetState):
@@ -185,7 +208,7 @@ class Registry:
                 continue
             state = json.dumps(effect.to_json(), ensure_ascii=False, separators=(",", ":"))
             assets.append((effect.asset_id, log_id, effect.head_index, state))
-            events.append((effect.asset_id, log_id, effect.head_index, kind))
+            events.append((effect.asset_id, log_id, predicted, kind))
         if assets:
             conn.exec_driver_sql(driver_sql(conn, _UPSERT_ASSET), assets)
             conn.exec_driver_sql(driver_sql(conn, _INSERT_EVENT), events)
@@ -206,16 +229,22 @@ class Registry:
             raise NotFound(f"no asset {asset_id!r} is registered in the ledger", asset=asset_id)
         return AssetState.from_json(json.loads(row[0]))
 
-    def history(self, asset_id: str) -> list[tuple[int, str]]:
-        """The (leaf index, kind) of every statement about an asset, oldest first."""
+    def history(self, asset_id: str) -> list[tuple[str, int, str, bytes]]:
+        """(log origin, leaf index, kind, leaf) of every statement about an asset, oldest
+        first, across the hand-over chain."""
+        events, logs, entries = tables.asset_events, tables.logs, tables.entries
         query = (
-            sa.select(tables.asset_events.c.idx, tables.asset_events.c.kind)
-            .where(tables.asset_events.c.asset_id == asset_id)
-            .where(tables.asset_events.c.log_id == self.log.log_id)
-            .order_by(tables.asset_events.c.idx)
+            sa.select(logs.c.origin, events.c.idx, events.c.kind, entries.c.leaf)
+            .join(logs, logs.c.id == events.c.log_id)
+            .join(
+                entries,
+                sa.and_(entries.c.log_id == events.c.log_id, entries.c.idx == events.c.idx),
+            )
+            .where(events.c.asset_id == asset_id)
+            .order_by(logs.c.id, events.c.idx)
         )
         with self.engine.connect() as conn:
-            return [(int(idx), str(kind)) for idx, kind in conn.execute(query)]
+            return [(str(o), int(i), str(k), bytes(leaf)) for o, i, k, leaf in conn.execute(query)]
 
     def assets(self, *, limit: int = 50, after: str | None = None) -> list[AssetState]:
         """Assets in id order, ``limit`` at a time after ``after`` (a cursor)."""
@@ -231,13 +260,40 @@ class Registry:
                 conn.execute(sa.select(sa.func.count()).select_from(tables.assets)).scalar_one()
             )
 
-    def replay(self) -> LedgerState:
-        """Every asset state recomputed from the log's entries alone, signatures verified."""
-        return replay_log(self.log, log_key=self.log_key)
-
     def check_replay(self) -> LedgerState:
-        """Replay the log and compare with the stored view; ``ReplayMismatch`` if they differ."""
-        return check_replay(self.log, log_key=self.log_key)
+        """Replay the log (after its predecessors) and compare with the stored view."""
+        chain = log_chain(self.engine, self.log.origin)
+        logs: list[tuple[Log, str]] = []
+        try:
+            for origin, vkey in chain:
+                if not vkey:
+                    continue
+                if origin == self.log.origin:
+                    logs.append((self.log, self.log_key))
+                else:
+                    reader = Log(self.engine, origin, writable=False)
+                    logs.append((reader, vkey_public_key(vkey)))
+            return check_replay(logs)
+        finally:
+            for log, _ in logs:
+                if log is not self.log:
+                    log.close()
+
+    def _chain_offset(self) -> int:
+        """How many entries the logs before this one in its hand-over chain hold."""
+        before = [o for o, _ in log_chain(self.engine, self.log.origin)]
+        before = before[: before.index(self.log.origin)] if self.log.origin in before else []
+        if not before:
+            return 0
+        query = (
+            sa.select(sa.func.count())
+            .select_from(
+                tables.entries.join(tables.logs, tables.logs.c.id == tables.entries.c.log_id)
+            )
+            .where(tables.logs.c.origin.in_(before))
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def _successor(self) -> str | None:
         query = sa.select(tables.logs.c.successor).where(tables.logs.c.id == self.log.log_id)
@@ -246,38 +302,103 @@ class Registry:
         return str(value) if value else None
 
 
-def check_replay(log: Log, *, log_key: str | None = None) -> LedgerState:
-    """Replay ``log`` from its entries alone and compare with the registry's stored view.
+def log_chain(engine: Engine, origin: str) -> list[tuple[str, str]]:
+    """The (origin, vkey) of every log in ``origin``'s hand-over chain, oldest first.
 
-    Works on a read-only ``Log`` too (an auditor's copy, or beside a running server).
-    Raises ``ReplayMismatch`` naming the assets whose states differ.
+    A log handed over names its successor (``ledger_logs.successor``); the chain runs from
+    the first log to the one open for statements, which has an empty vkey if it was named
+    by a hand-over but never opened yet.
     """
-    recomputed = replay_log(log, log_key=log_key)
+    with engine.connect() as conn:
+        rows = {
+            str(o): (str(v), str(s) if s else None)
+            for o, v, s in conn.execute(
+                sa.select(tables.logs.c.origin, tables.logs.c.vkey, tables.logs.c.successor)
+            )
+        }
+    if origin not in rows:
+        return []
+    predecessor = {succ: o for o, (_, succ) in rows.items() if succ}
+    first = origin
+    seen = {first}
+    while first in predecessor and predecessor[first] not in seen:
+        first = predecessor[first]
+        seen.add(first)
+    chain: list[tuple[str, str]] = []
+    current: str | None = first
+    while current is not None and current not in {o for o, _ in chain}:
+        if current not in rows:  # handed over to, not opened yet: no entries, key unknown
+            chain.append((current, ""))
+            break
+        chain.append((current, rows[current][0]))
+        current = rows[current][1]
+    return chain
+
+
+def check_replay(logs: Sequence[tuple[Log, str]]) -> LedgerState:
+    """Replay a chain of logs (each with its log key, base64) from their entries alone and
+    compare with the registry's stored view.
+
+    Each log is replayed from the state its predecessor ended in; a log that hands over must
+    name the next log's key. Works on read-only ``Log``s too (beside a running server).
+    Raises ``ReplayError`` on an entry that should not be there and ``ReplayMismatch``
+    naming the assets whose stored states differ.
+    """
+    state: LedgerState | None = None
+    for position, (log, log_key) in enumerate(logs):
+        state = replay_log(log, log_key=log_key, start=state)
+        if position + 1 < len(logs):
+            successor = logs[position + 1][0]
+            handover = state.handovers[-1] if state.handovers else None
+            if handover is None or handover.new_origin != successor.origin:
+                raise ReplayMismatch(
+                    f"log {log.origin!r} does not hand over to {successor.origin!r}",
+                    log=log.origin,
+                )
+    if state is None:
+        return LedgerState()
     stored: dict[str, Any] = {}
+    ids = [log.log_id for log, _ in logs]
     query = sa.select(tables.assets.c.asset_id, tables.assets.c.state).where(
-        tables.assets.c.log_id == log.log_id, tables.assets.c.head_index < recomputed.size
+        tables.assets.c.log_id.in_(ids)
     )
-    with log.engine.connect() as conn:
-        for asset_id, state in conn.execute(query):
-            stored[asset_id] = json.loads(state)
+    with logs[-1][0].engine.connect() as conn:
+        for asset_id, text in conn.execute(query):
+            stored[asset_id] = json.loads(text)
     differ = sorted(
-        (set(stored) ^ set(recomputed))
-        | {a for a in stored if a in recomputed and recomputed[a].to_json() != stored[a]}
+        (set(stored) ^ set(state))
+        | {a for a in stored if a in state and state[a].to_json() != stored[a]}
     )
     if differ:
         raise ReplayMismatch(
             f"{len(differ)} asset states differ between the log and the registry",
             assets=differ[:20],
         )
-    return recomputed
+    return state
 
 
-def replay_log(log: Log, *, log_key: str | None = None, chunk: int = 10_000) -> LedgerState:
-    """All asset states recomputed from ``log``'s entries, read ``chunk`` at a time."""
+def replay_log(
+    log: Log,
+    *,
+    log_key: str | None = None,
+    start: LedgerState | None = None,
+    chunk: int = 10_000,
+) -> LedgerState:
+    """All asset states recomputed from ``log``'s entries (read ``chunk`` at a time),
+    starting from ``start``, the state its predecessor log ended in: entry ``i`` is at ledger
+    position ``offset + i``, where ``offset`` is the final size its hand-over named."""
+
+    offset = start.handovers[-1].final_size if start is not None and start.handovers else 0
 
     def leaves() -> Iterator[tuple[int, bytes]]:
-        for start in range(0, log.size, chunk):
-            end = min(start + chunk, log.size)
-            yield from zip(range(start, end), log.leaves(start, end), strict=True)
+        for first in range(0, log.size, chunk):
+            end = min(first + chunk, log.size)
+            positions = range(offset + first, offset + end)
+            yield from zip(positions, log.leaves(first, end), strict=True)
 
-    return replay(leaves(), log_key=log_key)
+    return replay(leaves(), log_key=log_key, start=start, first_index=offset)
+
+
+def vkey_public_key(vkey: str) -> str:
+    """The base64 Ed25519 public key inside a C2SP vkey (how statements name keys)."""
+    return base64.b64encode(NoteVerifier.from_vkey(vkey).public_key).decode()

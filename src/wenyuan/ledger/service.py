@@ -19,7 +19,7 @@ from wenyuan.ledger.checkpoints import Checkpointer, StoredCheckpoint, WitnessCl
 from wenyuan.ledger.note import NoteSigner
 from wenyuan.ledger.registry import Accepted, Registry
 from wenyuan.ledger.state import AssetState
-from wenyuan.ledger.statements import decode_leaf
+from wenyuan.ledger.statements import decode_leaf, encode_leaf, make_log_handover
 from wenyuan.ledger.tiles import TILE_HEIGHT, encode_entries, parse_tile_path
 from wenyuan.ledger.verify import RECEIPT_FORMAT
 
@@ -129,6 +129,25 @@ class Ledger:
             "issuer": signed.issuer,
         }
 
+    def hand_over(self, successor: NoteSigner, *, wait: float = 10.0) -> dict[str, Any]:
+        """End this log with a ``log-handover`` statement signed by its key, naming the log
+        that continues it (``successor``'s name is its origin), and return that entry's
+        receipt: whoever trusts this log's key learns the new key from it.
+
+        The log takes no statement after this one (``LogFrozen``).
+        """
+        if successor.name == self.origin:
+            raise InvalidInput("the successor log needs an origin of its own")
+        final_size = self.registry.next_position + 1  # entries of the whole chain
+        signed = make_log_handover(
+            self.signer.ed25519_private_key(),
+            new_origin=successor.name,
+            new_vkey=successor.vkey(),
+            final_size=final_size,
+        )
+        index, _ = self.append(encode_leaf(signed))
+        return self.receipt(index, wait=wait)
+
     # -- reading ------------------------------------------------------------------------------
 
     def asset(self, asset_id: str) -> AssetState:
@@ -140,10 +159,11 @@ class Ledger:
         """Every statement about an asset, oldest first, as readable dictionaries."""
         self.asset(asset_id)
         out = []
-        for index, kind in self.registry.history(asset_id):
-            signed = decode_leaf(self.log.leaf(index))
+        for origin, index, kind, leaf in self.registry.history(asset_id):
+            signed = decode_leaf(leaf)
             out.append(
                 {
+                    "log": origin,
                     "index": index,
                     "kind": kind,
                     "statement": signed.statement,

@@ -394,6 +394,13 @@ def _log_handover(step: Step) -> Handover:
                 index=step.index,
             )
     s = step.statement
+    if s["final_size"] != step.index + 1:
+        raise Refused(
+            f"a log handover is the log's last entry: at ledger position {step.index} its "
+            f"final_size must be {step.index + 1}, not {s['final_size']}",
+            asset=None,
+            index=step.index,
+        )
     return Handover(
         index=step.index,
         leaf_hash=step.leaf_hash,
@@ -457,20 +464,30 @@ def replay(
     *,
     log_key: str | None = None,
     start: LedgerState | None = None,
+    first_index: int | None = None,
 ) -> LedgerState:
     """Recompute every asset state from consecutive ``(index, leaf)`` pairs of the log.
 
-    Indexes must run from ``start.size`` (0 without ``start``) with no gap. Raises
+    Indexes must run from ``first_index`` (default ``start.size``, or 0 without ``start``)
+    with no gap: a successor log's leaves, replayed from its predecessor's final state, start
+    again at 0. Raises
     ``ReplayError`` with the index of the first leaf that does not decode, does not verify,
     or would have been refused.
     """
     assets: dict[str, AssetState] = dict(start or {})
     handovers: list[Handover] = list(start.handovers) if start else []
-    expected = start.size if start else 0
+    expected = first_index if first_index is not None else (start.size if start else 0)
+    handed_over = False
     for index, leaf in leaves:
         if index != expected:
             raise ReplayError(f"expected leaf index {expected}", index=index, leaf_hash=None)
         leaf_hash = statement_hash(leaf)
+        if handed_over:
+            raise ReplayError(
+                "the log was handed over to its successor; no entry may follow the handover",
+                index=index,
+                leaf_hash=leaf_hash,
+            )
         try:
             signed = decode_leaf(leaf)
             effect = _apply_verified(assets, handovers, signed, leaf_hash, index, log_key)
@@ -478,6 +495,7 @@ def replay(
             raise ReplayError(exc.detail, index=index, leaf_hash=leaf_hash) from exc
         if isinstance(effect, Handover):
             handovers.append(effect)
+            handed_over = True
         else:
             assets[effect.asset_id] = effect
         expected += 1

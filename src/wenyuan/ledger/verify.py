@@ -32,6 +32,7 @@ __all__ = [
     "VerifiedReceipt",
     "root_from_inclusion_proof",
     "verify_consistency",
+    "verify_handover",
     "verify_inclusion",
     "verify_receipt",
 ]
@@ -290,6 +291,32 @@ def verify_receipt(
         signed.issuer,
         cosigned,
     )
+
+
+def verify_handover(
+    bundle: Mapping[str, Any] | str | bytes,
+    log_key: str,
+    *,
+    witness_keys: Sequence[str] = (),
+    quorum: int = 0,
+) -> str:
+    """Verify the receipt of a log's hand-over with the OLD log's key; return the new log's
+    vkey, which the client may trust from then on.
+
+    Beyond ``verify_receipt``: the statement must be a ``log-handover`` issued by the log's
+    own key, and the last entry of the tree it is proven in (step 6). ``final_size`` counts
+    the entries of the whole chain of logs so far (positions continue across hand-overs).
+    """
+    receipt = verify_receipt(bundle, log_key, witness_keys=witness_keys, quorum=quorum)
+    statement = receipt.statement
+    if statement.get("kind") != "log-handover":
+        raise VerificationError(6, f"the statement is a {statement.get('kind')!r}, not a hand-over")
+    own = base64.b64encode(NoteVerifier.from_vkey(log_key).public_key).decode()
+    if receipt.issuer != own:
+        raise VerificationError(6, "the hand-over is not signed by the log's own key")
+    if receipt.tree_size != receipt.leaf_index + 1:
+        raise VerificationError(6, "the hand-over is not the last entry of the signed tree")
+    return str(statement["new_vkey"])
 
 
 def _read_bundle(bundle: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
