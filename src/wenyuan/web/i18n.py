@@ -103,6 +103,177 @@ _TEXT: dict[str, dict[str, str]] = {
     "yes": {"zh": "是", "en": "Yes"},
     "no": {"zh": "否", "en": "No"},
     "map": {"zh": "地图", "en": "map"},
+    # -- the trust ledger's pages --
+    "ledger": {"zh": "可信登记簿", "en": "Trust ledger"},
+    "ledger_intro": {
+        "zh": "作品的登记、转让与授权都写入一份只增不改的透明日志，任何人都可以独立核验。",
+        "en": "Registrations, transfers and licences are written to an append-only "
+        "transparency log that anyone can check independently.",
+    },
+    "ledger_origin": {"zh": "日志名称", "en": "Log origin"},
+    "ledger_vkey": {"zh": "日志验证公钥", "en": "Log verifier key"},
+    "ledger_vkey_hint": {
+        "zh": "核验回执时使用此公钥；请与从其他渠道获得的公钥比对。",
+        "en": "Receipts are checked against this key; compare it with one you got elsewhere.",
+    },
+    "ledger_size": {"zh": "日志条目", "en": "Log entries"},
+    "ledger_assets": {"zh": "登记作品", "en": "Registered assets"},
+    "ledger_checkpoint": {"zh": "最新可信检查点", "en": "Newest trusted checkpoint"},
+    "ledger_no_checkpoint": {
+        "zh": "日志尚未发布检查点。",
+        "en": "The log has not published a checkpoint yet.",
+    },
+    "ledger_tree_size": {"zh": "树大小", "en": "Tree size"},
+    "ledger_root": {"zh": "根哈希", "en": "Root hash"},
+    "ledger_signed_at": {"zh": "签署时间", "en": "Signed at"},
+    "ledger_note": {"zh": "签名检查点", "en": "Signed checkpoint"},
+    "ledger_witnesses": {"zh": "见证者", "en": "Witnesses"},
+    "ledger_no_witnesses": {"zh": "无", "en": "None"},
+    "ledger_quorum": {"zh": "法定见证数", "en": "Quorum"},
+    "ledger_growth": {"zh": "近期检查点的日志大小", "en": "Log size at recent checkpoints"},
+    "ledger_growth_empty": {"zh": "暂无检查点。", "en": "No checkpoints yet."},
+    "ledger_no_assets": {"zh": "尚无登记的作品。", "en": "No assets are registered yet."},
+    "ledger_first_page": {"zh": "第一页", "en": "First page"},
+    "ledger_back": {"zh": "返回登记簿", "en": "Back to the ledger"},
+    "ledger_entry": {"zh": "第 {n} 条", "en": "entry {n}"},
+    "asset_title": {"zh": "题名", "en": "Title"},
+    "asset_id": {"zh": "作品编号", "en": "Asset id"},
+    "asset_creators": {"zh": "作者", "en": "Creators"},
+    "asset_media_type": {"zh": "媒体类型", "en": "Media type"},
+    "asset_sha256": {"zh": "内容 SHA-256", "en": "Content SHA-256"},
+    "asset_owner": {"zh": "所有者（签发公钥）", "en": "Owner (issuer key)"},
+    "asset_registered": {"zh": "登记于", "en": "Registered"},
+    "asset_description": {"zh": "描述", "en": "Description"},
+    "asset_licences": {"zh": "授权许可", "en": "Licences"},
+    "asset_no_licences": {"zh": "无", "en": "None"},
+    "licence_terms": {"zh": "条款", "en": "Terms"},
+    "licence_licensee": {"zh": "被许可方", "en": "Licensee"},
+    "licence_granted": {"zh": "授予", "en": "Granted"},
+    "licence_revoked": {"zh": "撤销", "en": "Revoked"},
+    "licence_expires": {"zh": "到期", "en": "Expires"},
+    "licence_active": {"zh": "有效", "en": "in force"},
+    "asset_history": {"zh": "记录", "en": "History"},
+    "history_index": {"zh": "条目", "en": "Entry"},
+    "history_kind": {"zh": "类型", "en": "Kind"},
+    "history_issued_at": {"zh": "签发时间", "en": "Issued at"},
+    "history_issuer": {"zh": "签发者", "en": "Issuer"},
+    "history_receipt": {"zh": "回执", "en": "Receipt"},
+    "kind_register": {"zh": "登记", "en": "Registration"},
+    "kind_transfer": {"zh": "转让", "en": "Transfer"},
+    "kind_grant-licence": {"zh": "授予许可", "en": "Licence granted"},
+    "kind_revoke": {"zh": "撤销许可", "en": "Licence revoked"},
+    "kind_log-handover": {"zh": "日志交接", "en": "Log handover"},
+    "verify_nojs": {
+        "zh": "在浏览器中核验需要 JavaScript；也可以下载回执 JSON，用 wenyuan verify 离线核验。",
+        "en": "Checking in the browser needs JavaScript; or download the receipt JSON and "
+        "check it offline with wenyuan verify.",
+    },
+    "verify_button": {"zh": "核验", "en": "Verify"},
+    "verify_running": {"zh": "正在核验…", "en": "Checking…"},
+    "verify_ok": {
+        "zh": "回执核验通过：此声明包含在日志签署的树中。",
+        "en": "The receipt verifies: this statement is in the tree the log signed.",
+    },
+    "verify_failed": {
+        "zh": "回执未通过核验，请勿信赖此声明。",
+        "en": "The receipt does not verify: do not rely on this statement.",
+    },
+    "verify_step_1": {"zh": "读取回执", "en": "Read the receipt"},
+    "verify_step_2": {
+        "zh": "核对日志对检查点的签名",
+        "en": "Check the log's signature on the checkpoint",
+    },
+    "verify_step_3": {"zh": "读取检查点", "en": "Read the checkpoint"},
+    "verify_step_4": {"zh": "见证者联署", "en": "Witness cosignatures"},
+    "verify_step_5": {
+        "zh": "解码条目并核对签发者的签名",
+        "en": "Decode the entry and check the issuer's signature",
+    },
+    "verify_step_6": {
+        "zh": "比对可读声明与条目",
+        "en": "Compare the readable statement with the entry",
+    },
+    "verify_step_7": {
+        "zh": "核对包含证明与检查点的根哈希",
+        "en": "Check the inclusion proof against the checkpoint's root",
+    },
+    "verify_no_quorum": {"zh": "本日志不要求见证者联署", "en": "this log needs no witnesses"},
+    "verify_skipped_quorum": {
+        "zh": "浏览器不核对见证者联署（需要 {quorum} 个）；请用 wenyuan verify 核对",
+        "en": "not checked in the browser (quorum {quorum}); check with wenyuan verify",
+    },
+    "verify_r_fetch": {
+        "zh": "无法获取回执（{detail}）",
+        "en": "could not fetch the receipt ({detail})",
+    },
+    "verify_r_json": {"zh": "回执不是 JSON 对象", "en": "the receipt is not a JSON object"},
+    "verify_r_field": {
+        "zh": "字段 {name} 缺失或类型不对",
+        "en": "the field {name} is missing or of the wrong type",
+    },
+    "verify_r_format": {"zh": "未知的回执格式 {detail}", "en": "unknown receipt format {detail}"},
+    "verify_r_index": {
+        "zh": "回执是第 {detail} 条的，不是第 {index} 条",
+        "en": "the receipt is for entry {detail}, not {index}",
+    },
+    "verify_r_base64": {"zh": "{name} 不是有效的 base64", "en": "{name} is not valid base64"},
+    "verify_r_vkey": {
+        "zh": "页面上的验证公钥格式有误：{detail}",
+        "en": "the page's verifier key is malformed: {detail}",
+    },
+    "verify_r_note": {
+        "zh": "检查点不是签名笔记：{detail}",
+        "en": "the checkpoint is not a signed note: {detail}",
+    },
+    "verify_r_unsigned": {
+        "zh": "检查点没有 {name} 的签名",
+        "en": "the checkpoint carries no signature by {name}",
+    },
+    "verify_r_bad_sig": {
+        "zh": "日志签名与检查点内容不符",
+        "en": "the log's signature does not match the checkpoint",
+    },
+    "verify_r_checkpoint": {
+        "zh": "检查点内容格式有误：{detail}",
+        "en": "the checkpoint body is malformed: {detail}",
+    },
+    "verify_r_size": {
+        "zh": "检查点的大小是 {detail}，回执写的是 {size}",
+        "en": "the checkpoint's size is {detail}, the receipt says {size}",
+    },
+    "verify_r_origin": {
+        "zh": "检查点来自 {detail}，不是 {origin}",
+        "en": "the checkpoint is from {detail}, not {origin}",
+    },
+    "verify_r_leaf": {
+        "zh": "条目不是有效的声明：{detail}",
+        "en": "the entry is not a valid statement: {detail}",
+    },
+    "verify_r_issuer": {
+        "zh": "条目的公钥不是声明的签发者",
+        "en": "the entry's key is not the statement's issuer",
+    },
+    "verify_r_canonical": {
+        "zh": "条目不是规范（RFC 8785）编码",
+        "en": "the entry is not in canonical (RFC 8785) form",
+    },
+    "verify_r_statement_sig": {
+        "zh": "签发者的签名与声明不符",
+        "en": "the issuer's signature does not match the statement",
+    },
+    "verify_r_readable": {
+        "zh": "可读的 {name} 与条目中的不同",
+        "en": "the readable {name} differs from the one in the entry",
+    },
+    "verify_r_proof_shape": {
+        "zh": "包含证明的形状不对：{detail}",
+        "en": "the inclusion proof is malformed: {detail}",
+    },
+    "verify_r_root": {
+        "zh": "包含证明得出的根哈希与检查点不同",
+        "en": "the inclusion proof leads to a root other than the checkpoint's",
+    },
+    "verify_r_error": {"zh": "意外错误：{detail}", "en": "unexpected error: {detail}"},
 }
 
 _DYNASTIES = {

@@ -1,0 +1,347 @@
+"""The trust ledger's pages: the ledger (size, checkpoint, growth, assets) and one asset.
+
+Both pages render from typed contexts and work without JavaScript. The asset page alone
+loads ``/static/verify.js``, which fetches an entry's receipt from the JSON API and checks it
+in the browser; the page hands it the log's verifier key and the step texts in the reader's
+language (``verify_messages``), so the script holds no words of its own.
+
+Hazard: the asset page's verify button trusts the vkey *this page* shows. That proves the
+receipt is consistent with the key the museum publishes here, not that the key is the right
+one: a reader who wants more compares the vkey with one obtained elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from wenyuan.core.errors import NotFound
+from wenyuan.ledger import AssetState
+from wenyuan.web.i18n import translate
+from wenyuan.web.pages import LangDep, PlatformDep, _render
+
+__all__ = [
+    "VERIFY_KEYS",
+    "AssetContext",
+    "AssetRow",
+    "Bar",
+    "HistoryRow",
+    "LedgerContext",
+    "LicenceRow",
+    "asset_context",
+    "growth_bars",
+    "ledger_context",
+    "router",
+    "short_key",
+    "verify_messages",
+]
+
+router = APIRouter(include_in_schema=False)
+_PAGE_SIZE = 50
+_CHART_WIDTH = 600
+_CHART_HEIGHT = 120
+_ASSET_ID = re.compile(r"sha256:[0-9a-f]{64}")
+_CURSOR = re.compile(r"[ -~]{1,80}")
+
+#: The i18n keys verify.js uses: step names (``verify_step_1`` … ``_7``), states and reasons.
+VERIFY_KEYS = (
+    *(f"verify_step_{n}" for n in range(1, 8)),
+    "verify_button",
+    "verify_running",
+    "verify_ok",
+    "verify_failed",
+    "verify_skipped_quorum",
+    "verify_no_quorum",
+    "verify_r_fetch",
+    "verify_r_json",
+    "verify_r_field",
+    "verify_r_format",
+    "verify_r_index",
+    "verify_r_base64",
+    "verify_r_vkey",
+    "verify_r_note",
+    "verify_r_unsigned",
+    "verify_r_bad_sig",
+    "verify_r_checkpoint",
+    "verify_r_size",
+    "verify_r_origin",
+    "verify_r_leaf",
+    "verify_r_issuer",
+    "verify_r_canonical",
+    "verify_r_statement_sig",
+    "verify_r_readable",
+    "verify_r_proof_shape",
+    "verify_r_root",
+    "verify_r_error",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar of the growth chart: a checkpoint's size at its time, in SVG units."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    size: int
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssetRow:
+    """One asset in the ledger page's list."""
+
+    asset_id: str
+    title: str
+    owner: str
+    owner_short: str
+    registered_at: int
+    url: str
+
+
+@dataclass(slots=True)
+class LedgerContext:
+    """What the ledger page shows: the log, its newest trusted checkpoint, and its assets."""
+
+    lang: str
+    origin: str
+    vkey: str
+    size: int
+    asset_count: int
+    quorum: int
+    witnesses: list[str]
+    #: The newest trusted checkpoint (size, root, note, created_at), or None before the first.
+    checkpoint: dict[str, Any] | None
+    bars: list[Bar] = field(default_factory=list)
+    chart_width: int = _CHART_WIDTH
+    chart_height: int = _CHART_HEIGHT
+    assets: list[AssetRow] = field(default_factory=list)
+    #: The cursor this page started after (None on the first page).
+    after: str | None = None
+    next_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One statement in an asset's history, with what the reader needs to tell it apart."""
+
+    index: int
+    kind: str
+    kind_label: str
+    issued_at: str
+    issuer: str
+    issuer_short: str
+    receipt_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceRow:
+    """One licence of an asset, granted and possibly revoked (leaf indexes)."""
+
+    licence_id: str
+    terms: str
+    licensee: str
+    licensee_short: str
+    expires: str | None
+    granted_at: int
+    revoked_at: int | None
+
+
+@dataclass(slots=True)
+class AssetContext:
+    """What an asset's page shows: its state, licences, history, and the log's key to verify."""
+
+    lang: str
+    state: AssetState
+    owner_short: str
+    registered_time: str | None
+    licences: list[LicenceRow]
+    history: list[HistoryRow]
+    origin: str
+    vkey: str
+    quorum: int
+    #: i18n key → text for verify.js, in the page's language.
+    messages: dict[str, str] = field(default_factory=dict)
+
+
+def short_key(key: str) -> str:
+    """A base64 key cut to its first 8 characters and an ellipsis (the full key goes in a title)."""
+    return key if len(key) <= 12 else key[:8] + "…"
+
+
+def growth_bars(
+    growth: list[dict[str, Any]], width: int = _CHART_WIDTH, height: int = _CHART_HEIGHT
+) -> list[Bar]:
+    """Bars for the sizes of recent checkpoints (oldest first), scaled to ``width``×``height``.
+
+    Each bar gets an equal slot with a small gap; the tallest is the largest size. An empty
+    growth, or one whose sizes are all zero, gives bars of no height rather than dividing by 0.
+    """
+    if not growth:
+        return []
+    top = max(int(point["size"]) for point in growth) or 1
+    slot = width / len(growth)
+    gap = min(2.0, slot / 4)
+    bars = []
+    for position, point in enumerate(growth):
+        size = int(point["size"])
+        bar_height = round(height * size / top, 2)
+        bars.append(
+            Bar(
+                x=round(position * slot, 2),
+                y=round(height - bar_height, 2),
+                width=round(slot - gap, 2),
+                height=bar_height,
+                size=size,
+                at=_readable_time(str(point["at"])),
+            )
+        )
+    return bars
+
+
+def _readable_time(value: str) -> str:
+    """An ISO time cut to the second and written with a space (``2024-05-01 12:00:00 UTC``)."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    suffix = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
+    return moment.strftime("%Y-%m-%d %H:%M:%S") + suffix
+
+
+def ledger_context(
+    summary: dict[str, Any], assets: list[AssetState], lang: str, after: str | None = None
+) -> LedgerContext:
+    """The ledger page's context from ``Ledger.summary()`` and a page of assets."""
+    checkpoint = summary.get("checkpoint")
+    if checkpoint is not None:
+        checkpoint = {**checkpoint, "time": _readable_time(str(checkpoint["created_at"]))}
+    rows = [
+        AssetRow(
+            a.asset_id,
+            a.title,
+            a.owner,
+            short_key(a.owner),
+            a.registered_at,
+            _asset_url(a.asset_id),
+        )
+        for a in assets
+    ]
+    next_url = None
+    if len(assets) == _PAGE_SIZE:
+        next_url = "/ledger?" + urlencode({"after": assets[-1].asset_id})
+    return LedgerContext(
+        lang,
+        origin=str(summary["origin"]),
+        vkey=str(summary["vkey"]),
+        size=int(summary["size"]),
+        asset_count=int(summary["assets"]),
+        quorum=int(summary["quorum"]),
+        witnesses=[str(w) for w in summary["witnesses"]],
+        checkpoint=checkpoint,
+        bars=growth_bars(list(summary.get("growth", []))),
+        assets=rows,
+        after=after,
+        next_url=next_url,
+    )
+
+
+def _asset_url(asset_id: str) -> str:
+    return f"/ledger/assets/{asset_id}"
+
+
+def verify_messages(lang: str) -> dict[str, str]:
+    """The texts verify.js shows, in ``lang``."""
+    return {key: translate(key, lang) for key in VERIFY_KEYS}
+
+
+def asset_context(
+    state: AssetState,
+    history: list[dict[str, Any]],
+    lang: str,
+    *,
+    origin: str,
+    vkey: str,
+    quorum: int,
+) -> AssetContext:
+    """An asset page's context from its state and ``Ledger.history()``, with the log's
+    ``origin``, verifier key and witness ``quorum`` for the in-browser check."""
+    rows = []
+    for item in history:
+        statement = item["statement"]
+        kind = str(item["kind"])
+        label = translate(f"kind_{kind}", lang)
+        issuer = str(statement.get("issuer", ""))
+        rows.append(
+            HistoryRow(
+                index=int(item["index"]),
+                kind=kind,
+                kind_label=kind if label == f"kind_{kind}" else label,
+                issued_at=_readable_time(str(statement.get("issued_at", ""))),
+                issuer=issuer,
+                issuer_short=short_key(issuer),
+                receipt_url=f"/api/ledger/entries/{int(item['index'])}/receipt",
+            )
+        )
+    registered = next((r for r in rows if r.index == state.registered_at), None)
+    licences = [
+        LicenceRow(
+            licence.licence_id,
+            licence.terms,
+            licence.licensee,
+            short_key(licence.licensee),
+            licence.expires,
+            licence.granted_at,
+            licence.revoked_at,
+        )
+        for _, licence in sorted(state.licences.items(), key=lambda kv: kv[1].granted_at)
+    ]
+    return AssetContext(
+        lang,
+        state,
+        owner_short=short_key(state.owner),
+        registered_time=registered.issued_at if registered else None,
+        licences=licences,
+        history=rows,
+        origin=origin,
+        vkey=vkey,
+        quorum=quorum,
+        messages=verify_messages(lang),
+    )
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger_page(request: Request, platform: PlatformDep, lang: LangDep) -> Response:
+    # A cursor that is not printable ASCII, or too long, starts from the first page: a page
+    # answers odd input with a page.
+    after = request.query_params.get("after")
+    if after is not None and not _CURSOR.fullmatch(after):
+        after = None
+    ledger = platform.ledger
+    assets = ledger.registry.assets(limit=_PAGE_SIZE, after=after)
+    ctx = ledger_context(ledger.summary(), assets, lang, after)
+    return _render(request, "ledger.html", ctx, lang)
+
+
+@router.get("/ledger/assets/{asset_id}", response_class=HTMLResponse)
+def asset_page(request: Request, asset_id: str, platform: PlatformDep, lang: LangDep) -> Response:
+    if not _ASSET_ID.fullmatch(asset_id):
+        raise NotFound(f"{asset_id[:80]!r} is not an asset id (sha256: and 64 hex digits)")
+    ledger = platform.ledger
+    state = ledger.asset(asset_id)
+    ctx = asset_context(
+        state,
+        ledger.history(asset_id),
+        lang,
+        origin=ledger.origin,
+        vkey=ledger.vkey,
+        quorum=ledger.checkpointer.quorum,
+    )
+    return _render(request, "ledger_asset.html", ctx, lang)

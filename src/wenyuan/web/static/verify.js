@@ -1,0 +1,444 @@
+// Wenyuan: check a ledger receipt in the browser, step by step.
+//
+// The asset page lists an asset's statements, each with a "verify" button. A click fetches
+// that entry's receipt bundle from /api/ledger/entries/{index}/receipt and checks it here,
+// in the numbered steps of wenyuan.ledger.verify.verify_receipt:
+//
+//   1. read the bundle            (JSON shape, base64, the entry asked for)
+//   2. the log's signature        (C2SP signed note, Ed25519, by the vkey this page shows)
+//   3. read the checkpoint        (origin, size, root hash lines)
+//   4. witness cosignatures       (not checked here: the page has no witness keys)
+//   5. the issuer's signature     (Ed25519 over the RFC 8785 bytes of the statement)
+//   6. readable statement = leaf  (the bundle's copies match what the leaf holds)
+//   7. the inclusion proof        (RFC 9162 from SHA-256(0x00 ‖ leaf) to the signed root)
+//
+// Crypto is @noble/ed25519 and @noble/hashes (vendored, see vendor/README.md), on every
+// page, not WebCrypto: WebCrypto exists only in secure contexts (https, localhost), and a
+// museum's intranet may serve plain http. One code path means one behaviour to test.
+// The texts shown come from the page (#verify-messages), in the reader's language.
+
+import * as ed from "./vendor/noble-ed25519/index.js";
+import { sha256, sha512 } from "./vendor/noble-hashes/sha2.js";
+
+ed.hashes.sha512 = sha512;
+
+const RECEIPT_FORMAT = "wenyuan-receipt/v1";
+const DASH = "\u2014 "; // a signature line starts with an em dash and a space
+const utf8 = new TextEncoder();
+
+/** A check that failed: `key` names the reason's text, `values` fill its {placeholders}. */
+class StepError extends Error {
+  constructor(key, values = {}) {
+    super(key);
+    this.key = key;
+    this.values = values;
+  }
+}
+
+function fail(key, values) {
+  throw new StepError(key, values);
+}
+
+// -- bytes ------------------------------------------------------------------------------
+
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function equal(a, b) {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+function toHex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function b64encode(bytes) {
+  return btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
+}
+
+/** Strict standard base64 (padded, canonical), as the server writes it; else fail. */
+function b64decode(text, name) {
+  if (typeof text !== "string" || text.length % 4 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
+    fail("verify_r_base64", { name });
+  }
+  let bytes;
+  try {
+    bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    fail("verify_r_base64", { name });
+  }
+  if (b64encode(bytes) !== text) fail("verify_r_base64", { name });
+  return bytes;
+}
+
+// -- RFC 8785 (JCS) for the JSON a statement holds ----------------------------------------
+
+/** A string as RFC 8785 writes it: the short escapes, \u00xx for other controls. */
+function jcsString(text) {
+  const short = { 0x08: "\\b", 0x09: "\\t", 0x0a: "\\n", 0x0c: "\\f", 0x0d: "\\r" };
+  let out = '"';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += "\\\\";
+    else if (short[c]) out += short[c];
+    else if (c < 0x20) out += "\\u" + c.toString(16).padStart(4, "0");
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) throw new Error("a lone surrogate in a string");
+      out += text[i] + text[i + 1];
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) throw new Error("a lone surrogate in a string");
+    else out += text[i];
+  }
+  return out + '"';
+}
+
+/** The RFC 8785 text of `value`: objects (keys sorted by UTF-16 code units), arrays,
+ * strings, safe integers, booleans and null. Anything else is not in a statement. */
+export function canonicalJSON(value) {
+  if (value === null || value === true || value === false) return String(value);
+  if (typeof value === "string") return jcsString(value);
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new Error(`the number ${value} is not an integer`);
+    return String(value);
+  }
+  if (Array.isArray(value)) return "[" + value.map(canonicalJSON).join(",") + "]";
+  if (typeof value === "object") {
+    // Array.prototype.sort compares strings by UTF-16 code units, as RFC 8785 asks.
+    const keys = Object.keys(value).sort();
+    return "{" + keys.map((k) => jcsString(k) + ":" + canonicalJSON(value[k])).join(",") + "}";
+  }
+  throw new Error(`a ${typeof value} is not JSON`);
+}
+
+// -- C2SP signed notes ---------------------------------------------------------------------
+
+/** `name+hexid+base64(0x01 ‖ key)`: the log's Ed25519 verifier key, its id checked. */
+function parseVkey(vkey) {
+  // The name holds no "+", but the base64 key may: split at the first two only.
+  const first = vkey.indexOf("+");
+  const second = vkey.indexOf("+", first + 1);
+  if (first < 1 || second < 0) fail("verify_r_vkey", { detail: "not name+keyid+key" });
+  const name = vkey.slice(0, first);
+  const hexId = vkey.slice(first + 1, second);
+  const material = vkey.slice(second + 1);
+  if (!/^[0-9a-f]{8}$/.test(hexId)) fail("verify_r_vkey", { detail: "the key id" });
+  let raw;
+  try {
+    raw = b64decode(material, "vkey");
+  } catch {
+    fail("verify_r_vkey", { detail: "the key is not base64" });
+  }
+  if (raw.length !== 33 || raw[0] !== 0x01) {
+    fail("verify_r_vkey", { detail: "not an Ed25519 note key (type 0x01)" });
+  }
+  // The key id is the first 4 bytes of SHA-256(name ‖ "\n" ‖ type ‖ key).
+  const id = sha256(concat(utf8.encode(name), Uint8Array.of(0x0a), raw)).slice(0, 4);
+  if (toHex(id) !== hexId) fail("verify_r_vkey", { detail: "the key id does not match the key" });
+  return { name, id, key: raw.slice(1) };
+}
+
+/** Split a note into its text (ending in "\n") and signature lines {name, id, sig}. */
+function splitNote(note) {
+  const at = note.lastIndexOf("\n\n");
+  if (at < 0) fail("verify_r_note", { detail: "no blank line before the signatures" });
+  const text = note.slice(0, at + 1);
+  const block = note.slice(at + 2);
+  if (!block.endsWith("\n")) fail("verify_r_note", { detail: "no signature lines" });
+  const signatures = block
+    .slice(0, -1)
+    .split("\n")
+    .map((line) => {
+      if (!line.startsWith(DASH)) fail("verify_r_note", { detail: "a line without '— '" });
+      const [name, encoded, ...rest] = line.slice(DASH.length).split(" ");
+      if (!name || encoded === undefined || rest.length) {
+        fail("verify_r_note", { detail: "a signature line is not '— name signature'" });
+      }
+      const data = b64decode(encoded, "signature");
+      if (data.length < 5) fail("verify_r_note", { detail: "a signature is too short" });
+      return { name, id: data.slice(0, 4), sig: data.slice(4) };
+    });
+  return { text, signatures };
+}
+
+// -- RFC 9162 inclusion proof --------------------------------------------------------------
+
+const node = (left, right) => sha256(concat(Uint8Array.of(0x01), left, right));
+
+/** The root `proof` leads to from `leafHash` at `index` in a tree of `size` (RFC 9162
+ * 2.1.3.2). BigInt, because sizes go past the 32 bits JavaScript's bit operators use. */
+function rootFromInclusionProof(leafHash, index, size, proof) {
+  if (!(index >= 0 && index < size)) fail("verify_r_proof_shape", { detail: "index ≥ size" });
+  proof.forEach((hash) => {
+    if (hash.length !== 32) fail("verify_r_proof_shape", { detail: "a hash is not 32 bytes" });
+  });
+  let fn = BigInt(index);
+  let sn = BigInt(size - 1);
+  let result = leafHash;
+  for (const sibling of proof) {
+    if (sn === 0n) fail("verify_r_proof_shape", { detail: "too many hashes" });
+    if (fn & 1n || fn === sn) {
+      result = node(sibling, result);
+      if (!(fn & 1n)) {
+        while (fn && !(fn & 1n)) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      }
+    } else {
+      result = node(result, sibling);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  if (sn !== 0n) fail("verify_r_proof_shape", { detail: "too few hashes" });
+  return result;
+}
+
+// -- the steps -----------------------------------------------------------------------------
+// Each step takes the shared state `s`, adds what later steps need, and returns an optional
+// note to show beside its tick; a failed check throws StepError.
+
+function readBundle(s) {
+  const b = s.bundle;
+  if (b === null || typeof b !== "object" || Array.isArray(b)) fail("verify_r_json");
+  if ((b.format ?? RECEIPT_FORMAT) !== RECEIPT_FORMAT) {
+    fail("verify_r_format", { detail: JSON.stringify(b.format) });
+  }
+  for (const name of ["leaf_index", "tree_size"]) {
+    if (!Number.isSafeInteger(b[name]) || b[name] < 0) fail("verify_r_field", { name });
+  }
+  for (const name of ["checkpoint", "leaf"]) {
+    if (typeof b[name] !== "string") fail("verify_r_field", { name });
+  }
+  if (!Array.isArray(b.inclusion_proof)) fail("verify_r_field", { name: "inclusion_proof" });
+  if (b.leaf_index !== s.index) fail("verify_r_index", { detail: b.leaf_index, index: s.index });
+  s.leaf = b64decode(b.leaf, "leaf");
+  s.proof = b.inclusion_proof.map((p, i) => b64decode(p, `inclusion_proof[${i}]`));
+}
+
+function checkLogSignature(s) {
+  const key = parseVkey(s.vkey);
+  const { text, signatures } = splitNote(s.bundle.checkpoint);
+  const ours = signatures.filter((sig) => sig.name === key.name && equal(sig.id, key.id));
+  if (!ours.length) fail("verify_r_unsigned", { name: key.name });
+  for (const { sig } of ours) {
+    let ok = false;
+    try {
+      ok = sig.length === 64 && ed.verify(sig, utf8.encode(text), key.key, { zip215: false });
+    } catch {
+      ok = false;
+    }
+    if (!ok) fail("verify_r_bad_sig");
+  }
+  s.text = text;
+  s.signatures = signatures;
+  return `${key.name}+${toHex(key.id)}`;
+}
+
+function readCheckpoint(s) {
+  const lines = s.text.slice(0, -1).split("\n");
+  if (lines.length < 3 || lines.some((line) => !line)) {
+    fail("verify_r_checkpoint", { detail: "origin, size and root lines" });
+  }
+  const [origin, sizeText, rootText] = lines;
+  if (!/^(0|[1-9][0-9]*)$/.test(sizeText)) fail("verify_r_checkpoint", { detail: "size" });
+  let root;
+  try {
+    root = b64decode(rootText, "root");
+  } catch {
+    fail("verify_r_checkpoint", { detail: "root hash" });
+  }
+  if (root.length !== 32) fail("verify_r_checkpoint", { detail: "root hash" });
+  if (sizeText !== String(s.bundle.tree_size)) {
+    fail("verify_r_size", { detail: sizeText, size: s.bundle.tree_size });
+  }
+  for (const expected of [s.origin, s.bundle.origin ?? origin]) {
+    if (origin !== expected) fail("verify_r_origin", { detail: origin, origin: expected });
+  }
+  s.root = root;
+  return `${origin} · ${sizeText}`;
+}
+
+function countWitnesses(s) {
+  // Cosignature keys are not on the page, so a quorum cannot be checked here.
+  if (s.quorum > 0) return { skipped: format(s.messages, "verify_skipped_quorum", s) };
+  return s.messages.verify_no_quorum;
+}
+
+function checkStatementSignature(s) {
+  let envelope;
+  try {
+    envelope = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(s.leaf));
+  } catch (error) {
+    fail("verify_r_leaf", { detail: error.message });
+  }
+  const keys = envelope && typeof envelope === "object" ? Object.keys(envelope).sort() : [];
+  if (keys.join() !== "key,sig,statement" || typeof envelope.statement !== "object") {
+    fail("verify_r_leaf", { detail: 'not {"key", "sig", "statement"}' });
+  }
+  const statement = envelope.statement;
+  const key = b64decode(envelope.key, "key");
+  const sig = b64decode(envelope.sig, "sig");
+  if (key.length !== 32 || sig.length !== 64) fail("verify_r_leaf", { detail: "key or sig size" });
+  if (envelope.key !== statement.issuer) fail("verify_r_issuer");
+  const signed = utf8.encode(canonicalJSON(statement));
+  let ok = false;
+  try {
+    ok = ed.verify(sig, signed, key, { zip215: false });
+  } catch {
+    ok = false;
+  }
+  if (!ok) fail("verify_r_statement_sig");
+  // One statement has one leaf: the leaf must be the canonical form of its envelope.
+  if (!equal(utf8.encode(canonicalJSON(envelope)), s.leaf)) fail("verify_r_canonical");
+  s.envelope = envelope;
+  return `${statement.kind} · ${envelope.key.slice(0, 8)}…`;
+}
+
+function compareReadable(s) {
+  const b = s.bundle;
+  const leafStatement = canonicalJSON(s.envelope.statement);
+  if ("statement" in b && canonicalJSON(b.statement) !== leafStatement) {
+    fail("verify_r_readable", { name: "statement" });
+  }
+  if ("signature" in b && b.signature !== s.envelope.sig) {
+    fail("verify_r_readable", { name: "signature" });
+  }
+  if ("issuer" in b && b.issuer !== s.envelope.statement.issuer) {
+    fail("verify_r_readable", { name: "issuer" });
+  }
+}
+
+function checkInclusion(s) {
+  const leafHash = sha256(concat(Uint8Array.of(0x00), s.leaf));
+  const computed = rootFromInclusionProof(
+    leafHash,
+    s.bundle.leaf_index,
+    s.bundle.tree_size,
+    s.proof,
+  );
+  if (!equal(computed, s.root)) fail("verify_r_root");
+  return `${s.bundle.leaf_index} / ${s.bundle.tree_size}`;
+}
+
+const STEPS = [
+  readBundle,
+  checkLogSignature,
+  readCheckpoint,
+  countWitnesses,
+  checkStatementSignature,
+  compareReadable,
+  checkInclusion,
+];
+
+// -- the page ------------------------------------------------------------------------------
+
+function format(messages, key, values = {}) {
+  const text = messages[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+}
+
+function showStep(list, number, state, label, note) {
+  const item = document.createElement("li");
+  item.className = state;
+  item.dataset.step = String(number);
+  const mark = document.createElement("span");
+  mark.className = "mark";
+  mark.textContent = { passed: "✓", failed: "✗", skipped: "–" }[state];
+  item.append(mark, label);
+  if (note) {
+    const reason = document.createElement("span");
+    reason.className = "reason";
+    reason.textContent = ` — ${note}`;
+    item.append(reason);
+  }
+  list.append(item);
+}
+
+async function fetchBundle(index) {
+  let response;
+  try {
+    response = await fetch(`/api/ledger/entries/${index}/receipt`, {
+      headers: { accept: "application/json" },
+    });
+  } catch (error) {
+    fail("verify_r_fetch", { detail: error.message });
+  }
+  if (!response.ok) fail("verify_r_fetch", { detail: `HTTP ${response.status}` });
+  try {
+    return await response.json();
+  } catch {
+    fail("verify_r_json");
+  }
+}
+
+/** Run the steps for entry `index`, showing each one in `list` and the verdict in `result`. */
+async function verifyEntry(index, list, result, page) {
+  const s = { ...page, index };
+  list.replaceChildren();
+  result.className = "verify-result";
+  result.textContent = page.messages.verify_running;
+  let number = 0;
+  try {
+    number = 1;
+    s.bundle = await fetchBundle(index);
+    for (const step of STEPS) {
+      number = STEPS.indexOf(step) + 1;
+      const note = step(s);
+      const skipped = note && typeof note === "object";
+      const label = page.messages[`verify_step_${number}`];
+      showStep(list, number, skipped ? "skipped" : "passed", label, skipped ? note.skipped : note);
+    }
+  } catch (error) {
+    const reason =
+      error instanceof StepError
+        ? format(page.messages, error.key, error.values)
+        : format(page.messages, "verify_r_error", { detail: error.message });
+    showStep(list, number, "failed", page.messages[`verify_step_${number}`], reason);
+    result.className = "verify-result failed";
+    result.textContent = page.messages.verify_failed;
+    return false;
+  }
+  result.className = "verify-result passed";
+  result.textContent = page.messages.verify_ok;
+  return true;
+}
+
+function start() {
+  const section = document.getElementById("history");
+  const source = document.getElementById("verify-messages");
+  if (!section || !source) return;
+  const page = {
+    vkey: section.dataset.vkey,
+    origin: section.dataset.origin,
+    quorum: Number(section.dataset.quorum || 0),
+    messages: JSON.parse(source.textContent),
+  };
+  for (const button of section.querySelectorAll("button.verify")) {
+    const index = Number(button.dataset.index);
+    const row = section.querySelector(`tr.verify-row[data-index="${index}"]`);
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      row.hidden = false;
+      try {
+        await verifyEntry(index, row.querySelector(".verify-steps"), row.querySelector(".verify-result"), page);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+  section.dataset.ready = "true";
+}
+
+// Not in a page (a unit test under Node imports canonicalJSON): nothing to start.
+if (typeof document !== "undefined") start();
