@@ -356,7 +356,9 @@ class Log:
                     except OSError as exc:
                         handle.close()
                         raise LogBusy(
-                            f"log {self.origin!r} is open for writing in another process",
+                            f"log {self.origin!r} is open for writing in another process (a "
+                            "running server?); send statements to that server instead "
+                            "(wenyuan ledger … --server URL)",
                             lock=str(path),
                         ) from exc
                     handle.write(str(os.getpid()).encode())
@@ -367,7 +369,11 @@ class Log:
                 key -= 1 << 63  # a signed 64-bit advisory lock key
                 taken = conn.exec_driver_sql("SELECT pg_try_advisory_lock(%s)", (key,)).scalar()
                 if not taken:
-                    raise LogBusy(f"log {self.origin!r} is open for writing in another process")
+                    raise LogBusy(
+                        f"log {self.origin!r} is open for writing in another process (a "
+                        "running server?); send statements to that server instead "
+                        "(wenyuan ledger … --server URL)"
+                    )
             conn.commit()
         except BaseException:
             conn.close()
