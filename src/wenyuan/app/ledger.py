@@ -13,12 +13,15 @@ log that is open for statements.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
 from wenyuan.core.config import Settings
@@ -30,15 +33,29 @@ from wenyuan.ledger import (
     LedgerState,
     Log,
     NoteSigner,
+    asset_id_for,
+    encode_leaf,
     generate_key,
     load_cosignature_verifier,
     load_signer,
+    make_grant_licence,
+    make_register,
+    make_transfer,
 )
 from wenyuan.ledger.registry import check_replay, log_chain, vkey_public_key
 from wenyuan.ledger.witness_http import HTTPWitness
 from wenyuan.resources import MIGRATIONS as RESOURCES_MIGRATIONS
+from wenyuan.resources import Record
 
-__all__ = ["active_signer", "ledger_signer", "open_ledger", "replay_ledger", "rotate_ledger"]
+__all__ = [
+    "active_signer",
+    "ledger_party_key",
+    "ledger_signer",
+    "load_ledger_sample",
+    "open_ledger",
+    "replay_ledger",
+    "rotate_ledger",
+]
 
 
 def _key_path(settings: Settings, origin: str) -> Path:
@@ -125,3 +142,67 @@ def replay_ledger(settings: Settings) -> LedgerState:
         finally:
             for log, _ in logs:
                 log.close()
+
+
+_DEMO_MUSEUM = "demo.museum.wenyuan.example"
+_DEMO_COLLECTOR = "demo.collector.wenyuan.example"
+
+
+def load_ledger_sample(settings: Settings, ledger: Ledger, records: Sequence[Record]) -> int:
+    """Register the catalogue records of a few sample artworks in the ledger, as a demo
+    museum would, then transfer one and license another, so the ledger pages have something
+    to show and verify. The two demo parties' keys are kept under ``keys/`` in the data
+    folder. Does nothing if the first asset is already registered; returns how many
+    statements it appended."""
+    if not records:
+        return 0
+    keys = settings.data_dir / "keys"
+    museum = ledger_party_key(keys / "demo-museum.key", _DEMO_MUSEUM)
+    collector = ledger_party_key(keys / "demo-collector.key", _DEMO_COLLECTOR)
+    contents = [msgspec.json.encode(record) for record in records]
+    first_id = asset_id_for(hashlib.sha256(contents[0]).hexdigest())
+    if ledger.registry.asset(first_id, missing_ok=True) is not None:
+        return 0
+    states = []
+    for record, content in zip(records, contents, strict=True):
+        title = record.labels.get("zh-Hans") or next(iter(record.labels.values()), record.source_id)
+        signed = make_register(
+            museum,
+            content_sha256=hashlib.sha256(content).hexdigest(),
+            media_type="application/json",
+            title=title[:500],
+            creators=[c.name[:200] for c in record.creators[:50]],
+            description=f"Catalogue record {record.source}:{record.source_id}",
+        )
+        states.append(ledger.append(encode_leaf(signed))[1])
+    appended = len(states)
+    first = states[0]
+    ledger.append(
+        encode_leaf(
+            make_transfer(museum, asset=first.asset_id, prev=first.head, to=collector.public_key())
+        )
+    )
+    appended += 1
+    if len(states) > 1:
+        second = states[1]
+        ledger.append(
+            encode_leaf(
+                make_grant_licence(
+                    museum,
+                    asset=second.asset_id,
+                    prev=second.head,
+                    licensee=collector.public_key(),
+                    terms="https://creativecommons.org/licenses/by/4.0/",
+                )
+            )
+        )
+        appended += 1
+    return appended
+
+
+def ledger_party_key(path: Path, name: str) -> Ed25519PrivateKey:
+    """A party's statement key at ``path``, created (0600) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        generate_key(path, name)
+    return load_signer(path).ed25519_private_key()

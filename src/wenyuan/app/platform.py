@@ -18,7 +18,7 @@ import structlog
 
 from wenyuan.app._indexer import BackgroundIndexer
 from wenyuan.app._indexing import to_index_document
-from wenyuan.app.ledger import open_ledger, rotate_ledger
+from wenyuan.app.ledger import load_ledger_sample, open_ledger, rotate_ledger
 from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.errors import InvalidInput
@@ -182,6 +182,11 @@ class Platform:
         from wenyuan.resources.sources.sample import sample_path
 
         return self.ingest("sample", sample_path())
+
+    def load_ledger_sample(self, count: int = 8) -> int:
+        """Register a few sample artworks in the ledger (the demo); returns statements added."""
+        records = self.list_records(type="artwork", source="sample", limit=count).records
+        return load_ledger_sample(self.settings, self.ledger, records)
 
     def sync_index(
         self,

@@ -112,11 +112,12 @@ def demo(host: HostOpt = None, port: PortOpt = None) -> None:
     try:
         with _platform() as platform:
             report = platform.load_sample()
+            statements = platform.load_ledger_sample()
     except WenyuanError as exc:
         _fail(exc)
     err.print(
         f"Sample collection: {report.counts.read} read, {report.counts.created} created, "
-        f"{report.counts.unchanged} unchanged."
+        f"{report.counts.unchanged} unchanged; {statements} sample ledger statements."
     )
     _serve(settings, host, port)
 
