@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import stat
@@ -15,6 +16,8 @@ from typer.testing import CliRunner
 
 from wenyuan.cli import app
 from wenyuan.core.config import get_settings
+from wenyuan.ledger import TileReader
+from wenyuan.ledger.mirror import mirror_fetcher
 
 runner = CliRunner()
 
@@ -100,6 +103,12 @@ def test_register_then_verify_offline(data_dir: Path) -> None:
     )
     assert again.exit_code == 1
     assert "already registered" in again.output
+
+    mirrored = runner.invoke(app, ["ledger", "mirror", str(data_dir / "mirror")])
+    assert mirrored.exit_code == 0, mirrored.output
+    reader = TileReader(mirror_fetcher(data_dir / "mirror"), 1)
+    assert base64.b64encode(reader.leaf(0)).decode() == bundle["leaf"]
+    assert (data_dir / "mirror" / "checkpoint").read_text() == bundle["checkpoint"]
 
     replayed = runner.invoke(app, ["ledger", "replay"])
     assert replayed.exit_code == 0, replayed.output

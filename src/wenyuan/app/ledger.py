@@ -42,6 +42,8 @@ from wenyuan.ledger import (
     make_register,
     make_transfer,
 )
+from wenyuan.ledger.checkpoints import latest_checkpoint
+from wenyuan.ledger.mirror import write_mirror
 from wenyuan.ledger.registry import check_replay, log_chain, vkey_public_key
 from wenyuan.ledger.witness_http import HTTPWitness
 from wenyuan.resources import MIGRATIONS as RESOURCES_MIGRATIONS
@@ -52,6 +54,7 @@ __all__ = [
     "ledger_party_key",
     "ledger_signer",
     "load_ledger_sample",
+    "mirror_ledger",
     "open_ledger",
     "replay_ledger",
     "rotate_ledger",
@@ -206,3 +209,22 @@ def ledger_party_key(path: Path, name: str) -> Ed25519PrivateKey:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         generate_key(path, name)
     return load_signer(path).ed25519_private_key()
+
+
+def mirror_ledger(settings: Settings, directory: Path) -> tuple[int, list[str]]:
+    """Write the open log's newest trusted checkpoint and its tiles under ``directory``, for
+    any static web server to serve at ``…/ledger/`` (C2SP tlog-tiles). Only reads the
+    database; returns the tree size and the paths written."""
+    with _engine(settings) as engine:
+        origin = _active_origin(settings, engine)
+        with Log(engine, origin, writable=False) as log:
+            quorum = settings.ledger_quorum
+            if quorum is None:
+                quorum = len(settings.ledger_witnesses)
+            checkpoint = latest_checkpoint(log, quorum=quorum)
+            if checkpoint is None:
+                raise InvalidInput(f"log {origin!r} has not published a checkpoint yet")
+            written = write_mirror(
+                directory, log.tree, log.leaves, checkpoint.size, checkpoint.note
+            )
+            return checkpoint.size, written

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from wenyuan.app.ledger import active_signer, replay_ledger
+from wenyuan.app.ledger import active_signer, mirror_ledger, replay_ledger
 from wenyuan.cli.main import _fail, _platform, _print_json, _settings, err, out
 from wenyuan.core.errors import InvalidInput, WenyuanError
 from wenyuan.ledger import (
@@ -275,6 +275,23 @@ def replay(
         out.print(
             f"Replayed {state.size:,} entries: {len(state):,} assets, identical to the registry."
         )
+
+
+@ledger_app.command("mirror")
+def mirror(
+    directory: Annotated[Path, typer.Argument(help="Folder a web server serves as …/ledger/.")],
+) -> None:
+    """Write the newest checkpoint and every tile (C2SP tlog-tiles) to a folder.
+
+    Full tiles already there are kept (they never change); run it again to bring the mirror
+    up to date. Only reads, so it runs beside a server.
+    Example: wenyuan ledger mirror /var/www/ledger
+    """
+    try:
+        size, written = mirror_ledger(_settings(), directory)
+    except WenyuanError as exc:
+        _fail(exc)
+    out.print(f"Mirrored the tree of {size:,} entries: {len(written):,} files written.")
 
 
 @ledger_app.command("status")

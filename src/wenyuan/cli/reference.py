@@ -33,6 +33,7 @@ COMMANDS = [
     ["ledger", "public-key"],
     ["ledger", "rotate"],
     ["ledger", "replay"],
+    ["ledger", "mirror"],
     ["ledger", "status"],
     ["ledger", "witness"],
     ["verify"],

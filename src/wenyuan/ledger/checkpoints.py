@@ -32,7 +32,13 @@ from wenyuan.ledger import tables
 from wenyuan.ledger.log import Log
 from wenyuan.ledger.note import Checkpoint, NoteSigner, sign_note
 
-__all__ = ["Checkpointer", "StoredCheckpoint", "WitnessClient"]
+__all__ = [
+    "Checkpointer",
+    "StoredCheckpoint",
+    "WitnessClient",
+    "latest_checkpoint",
+    "stored_checkpoints",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -199,28 +205,9 @@ class Checkpointer:
     def _query(
         self, limit: int, *, size: int | None = None, trusted: bool = False
     ) -> list[StoredCheckpoint]:
-        table = tables.checkpoints
-        columns = (
-            table.c.size,
-            table.c.root,
-            table.c.note,
-            table.c.cosignatures,
-            table.c.created_at,
+        return stored_checkpoints(
+            self.log, limit, size=size, quorum=self.quorum if trusted else None
         )
-        query = sa.select(*columns).where(table.c.log_id == self.log.log_id)
-        if size is not None:
-            query = query.where(table.c.size == size)
-        if trusted:
-            query = query.where(table.c.cosignatures >= self.quorum)
-        query = query.order_by(table.c.size.desc()).limit(limit)
-        try:
-            with self.log.engine.connect() as conn:
-                return [
-                    StoredCheckpoint(int(r[0]), bytes(r[1]), str(r[2]), int(r[3]), r[4])
-                    for r in conn.execute(query)
-                ]
-        except SQLAlchemyError as exc:
-            raise StorageError(f"reading checkpoints failed: {exc}") from exc
 
     def _load_latest(self, *, trusted_only: bool) -> StoredCheckpoint | None:
         found = self._query(1, trusted=trusted_only)
@@ -234,3 +221,32 @@ class Checkpointer:
         """The checkpoint the log signed at ``size``, if it signed one."""
         found = self._query(1, size=size)
         return found[0] if found else None
+
+
+def stored_checkpoints(
+    log: Log, limit: int, *, size: int | None = None, quorum: int | None = None
+) -> list[StoredCheckpoint]:
+    """The newest ``limit`` stored checkpoints of ``log`` (of ``size`` only, if given; with at
+    least ``quorum`` cosignatures, if given), newest first."""
+    table = tables.checkpoints
+    columns = (table.c.size, table.c.root, table.c.note, table.c.cosignatures, table.c.created_at)
+    query = sa.select(*columns).where(table.c.log_id == log.log_id)
+    if size is not None:
+        query = query.where(table.c.size == size)
+    if quorum is not None:
+        query = query.where(table.c.cosignatures >= quorum)
+    query = query.order_by(table.c.size.desc()).limit(limit)
+    try:
+        with log.engine.connect() as conn:
+            return [
+                StoredCheckpoint(int(r[0]), bytes(r[1]), str(r[2]), int(r[3]), r[4])
+                for r in conn.execute(query)
+            ]
+    except SQLAlchemyError as exc:
+        raise StorageError(f"reading checkpoints failed: {exc}") from exc
+
+
+def latest_checkpoint(log: Log, *, quorum: int = 0) -> StoredCheckpoint | None:
+    """The newest stored checkpoint of ``log`` with at least ``quorum`` cosignatures."""
+    found = stored_checkpoints(log, 1, quorum=quorum)
+    return found[0] if found else None
