@@ -46,6 +46,7 @@ router = APIRouter(include_in_schema=False)
 _PAGE_SIZE = 50
 _CHART_WIDTH = 600
 _CHART_HEIGHT = 120
+_MIN_SLOTS = 12
 _ASSET_ID = re.compile(r"sha256:[0-9a-f]{64}")
 _CURSOR = re.compile(r"[ -~]{1,80}")
 
@@ -181,13 +182,15 @@ def growth_bars(
 ) -> list[Bar]:
     """Bars for the sizes of recent checkpoints (oldest first), scaled to ``width``×``height``.
 
-    Each bar gets an equal slot with a small gap; the tallest is the largest size. An empty
-    growth, or one whose sizes are all zero, gives bars of no height rather than dividing by 0.
+    Each bar gets an equal slot, at most 1/12 of the width, with a small gap; the tallest is
+    the largest size. An empty growth, or one whose sizes are all zero, gives bars of no height
+    rather than dividing by 0.
     """
     if not growth:
         return []
     top = max(int(point["size"]) for point in growth) or 1
-    slot = width / len(growth)
+    # A few checkpoints get narrow bars at the left, not one bar as wide as the chart.
+    slot = width / max(len(growth), _MIN_SLOTS)
     gap = min(2.0, slot / 4)
     bars = []
     for position, point in enumerate(growth):
