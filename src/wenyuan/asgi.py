@@ -124,6 +124,13 @@ class _Measured:
         await self.measure(scope, receive, send, self.app)
 
 
+def _endpoint_name(endpoint: object) -> str:
+    """A metrics label for a route's endpoint: a function, or a mounted app (``/static``)."""
+    module = str(getattr(endpoint, "__module__", "")).removeprefix("wenyuan.")
+    name = getattr(endpoint, "__name__", type(endpoint).__name__)
+    return f"{module}.{name}"
+
+
 def _install_operations(app: FastAPI) -> None:
     registry = CollectorRegistry()
     requests = Counter(
@@ -156,11 +163,7 @@ def _install_operations(app: FastAPI) -> None:
             await inner(scope, receive, send_and_note)
         finally:
             endpoint = scope.get("endpoint")
-            name = (
-                f"{endpoint.__module__.removeprefix('wenyuan.')}.{endpoint.__name__}"
-                if endpoint is not None
-                else "unmatched"
-            )
+            name = _endpoint_name(endpoint) if endpoint is not None else "unmatched"
             method = scope.get("method", "")
             latency.labels(method, name).observe(time.perf_counter() - started)
             requests.labels(method, name, str(status[0])).inc()

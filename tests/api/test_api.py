@@ -123,7 +123,9 @@ def test_operations_endpoints(client: TestClient) -> None:
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"database": True, "index": True}
     client.get("/api/search", params={"q": "月"})
+    assert client.get("/static/site.css").status_code == 200  # a mounted app, not a function
     metrics = client.get("/metrics").text
+    assert 'handler="starlette.staticfiles.StaticFiles"' in metrics
     assert (
         'wenyuan_http_requests_total{handler="api.routers.search.search",method="GET",status="200"}'
         in metrics

@@ -361,7 +361,9 @@ def test_handover_replayed_is_refused(ledger: Ledger, registered: AssetState) ->
         ledger.append(signed)
     with pytest.raises(Refused, match="last entry"):
         ledger.append(
-            make_log_handover(LOG, new_origin="ledger.example.org/3", new_vkey=LOG_VKEY, final_size=2)
+            make_log_handover(
+                LOG, new_origin="ledger.example.org/3", new_vkey=LOG_VKEY, final_size=2
+            )
         )
 
 

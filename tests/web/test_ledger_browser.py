@@ -21,8 +21,6 @@ import pytest
 import rfc8785
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI
-from starlette.routing import Mount
 
 from tests.web.conftest import _START_TIMEOUT, _wait_until_healthy
 from wenyuan.app import Platform
@@ -44,7 +42,6 @@ def ledger_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("ledger-browser")
     platform = Platform(Settings(data_dir=data_dir, ledger_checkpoint_interval=0.05))
     app = create_app(platform.settings, platform=platform)
-    _name_static_mount(app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -59,18 +56,6 @@ def ledger_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread.join(timeout=_START_TIMEOUT)
     sock.close()
     platform.close()
-
-
-def _name_static_mount(app: FastAPI) -> None:
-    """Give the /static mount a ``__name__`` for the metrics middleware to label it with.
-
-    Workaround, to remove once ``wenyuan.asgi``'s ``measure`` names endpoints that are not
-    functions: it raises after a StaticFiles response, and uvicorn then closes the connection,
-    sometimes before the body is out (net::ERR_CONTENT_LENGTH_MISMATCH on verify.js's imports).
-    """
-    for route in app.routes:
-        if isinstance(route, Mount) and route.name == "static":
-            route.app.__name__ = "static"
 
 
 def _register(base_url: str, content: bytes, title: str) -> str:
