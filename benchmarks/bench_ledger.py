@@ -27,8 +27,9 @@ Durability: our writer connection runs WAL with ``synchronous=FULL``. pymerkle o
 with Python's defaults; the script reads its ``journal_mode`` and ``synchronous`` off its
 connection and prints them.
 
-Hazards: the machine is shared; the 1-minute load average is printed around each timed
-phase. The recovery reopen reads a database that was just written, so it is served from the
+Hazards: the machine is shared; the 1-minute load average and the CPUs other processes
+used (from ``/proc/stat``) are printed for each timed phase, and phases that shared the CPUs
+are named. The recovery reopen reads a database that was just written, so it is served from the
 page cache (a cold start adds the disk read). ``--data-dir`` is deleted and rebuilt.
 
 Run: ``.venv/bin/python benchmarks/bench_ledger.py [--entries 1000000] [--peer-entries N]
@@ -96,6 +97,32 @@ def peak_rss_mib() -> float:
 
 def load() -> float:
     return os.getloadavg()[0]
+
+
+def cpu_snapshot() -> tuple[float, float, float]:
+    """(wall clock, busy CPU-seconds of the whole machine, CPU-seconds of this process)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    busy = (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return time.perf_counter(), busy, usage.ru_utime + usage.ru_stime
+
+
+class Watch:
+    """What else ran during a timed phase: the 1-minute load average before and after, and
+    how many CPUs other processes kept busy on average (``/proc/stat`` minus this process).
+
+    The load average trails by a minute and counts this benchmark; the CPU share does not.
+    """
+
+    def __init__(self) -> None:
+        self.load = load()
+        self.start = cpu_snapshot()
+
+    def stop(self) -> dict[str, Any]:
+        end = cpu_snapshot()
+        wall = end[0] - self.start[0]
+        other = (end[1] - self.start[1]) - (end[2] - self.start[2])
+        return {"load": [self.load, load()], "others": max(0.0, other / wall) if wall else 0.0}
 
 
 def say(message: str) -> None:
@@ -176,7 +203,7 @@ def ours(args: argparse.Namespace) -> dict[str, Any]:
     n = args.entries
 
     say(f"ours: bulk append of {n:,} entries in batches of {args.batch:,} …")
-    result["load_bulk"] = [load()]
+    watch = Watch()
     seconds = 0.0
     for start, size in batches(n, args.batch):
         leaves = make_leaves(SEED_BULK, start, size)
@@ -185,15 +212,17 @@ def ours(args: argparse.Namespace) -> dict[str, Any]:
         seconds += time.perf_counter() - started
         if got.start != start:
             raise SystemExit(f"batch at {start} got indexes from {got.start}")
-    result["load_bulk"].append(load())
+    result["load_bulk"] = watch.stop()
     result["bulk"] = {"entries": n, "seconds": seconds, "commits": commits[0]}
     say(f"ours: bulk {n / seconds:,.0f} entries/s")
 
     say(f"ours: {args.single_entries:,} single-entry appends, one client …")
     leaves = make_leaves(SEED_SINGLE, 0, args.single_entries)
     before = list(commits)
+    watch = Watch()
     samples = timed_calls(lambda i: log.append(leaves[i]), range(len(leaves)), warmup=0)
     result["single"] = {
+        "load": watch.stop(),
         "entries": len(samples),
         "seconds": sum(samples),
         "latency": quantiles(samples),
@@ -218,14 +247,14 @@ def ours(args: argparse.Namespace) -> dict[str, Any]:
     threads = [threading.Thread(target=client, args=(j,)) for j in range(args.clients)]
     for thread in threads:
         thread.start()
-    result["load_concurrent"] = [load()]
+    watch = Watch()
     before = list(commits)
     barrier.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
-    result["load_concurrent"].append(load())
+    result["load_concurrent"] = watch.stop()
     flat = [s for mine in latencies for s in mine]
     result["concurrent"] = {
         "clients": args.clients,
@@ -241,7 +270,7 @@ def ours(args: argparse.Namespace) -> dict[str, Any]:
     indexes = [rng.randrange(n) for _ in range(args.proofs)]
     olds = [rng.randrange(1, n) for _ in range(args.proofs)]
     root = log.root(n)
-    result["load_proofs"] = [load()]
+    watch = Watch()
     inclusion = {i: log.inclusion_proof(i, n) for i in indexes}
     leaf_hashes = {i: log.tree.leaf_hash_at(i) for i in indexes}
     old_roots = {m: log.root(m) for m in olds}
@@ -254,7 +283,7 @@ def ours(args: argparse.Namespace) -> dict[str, Any]:
     ver_con = timed_calls(
         lambda m: verify_consistency(m, n, consistency[m], old_roots[m], root), olds
     )
-    result["load_proofs"].append(load())
+    result["load_proofs"] = watch.stop()
     hashes = [len(p) for p in inclusion.values()]
     json_bytes = [len(proof_json(i, n, p).encode()) for i, p in inclusion.items()]
     result["proofs"] = {
@@ -298,14 +327,14 @@ def peer(args: argparse.Namespace) -> dict[str, Any]:
     n = args.peer_n
 
     say(f"peer: bulk append_entries of {n:,} entries in batches of {args.batch:,} …")
-    result["load_bulk"] = [load()]
+    watch = Watch()
     seconds = 0.0
     for start, size in batches(n, args.batch):
         leaves = make_leaves(SEED_BULK, start, size)
         started = time.perf_counter()
         tree.append_entries(leaves)
         seconds += time.perf_counter() - started
-    result["load_bulk"].append(load())
+    result["load_bulk"] = watch.stop()
     result["bulk"] = {"entries": n, "seconds": seconds}
     say(f"peer: bulk {n / seconds:,.0f} entries/s")
     if tree.get_size() != n:
@@ -315,14 +344,14 @@ def peer(args: argparse.Namespace) -> dict[str, Any]:
         count = args.peer_single_entries
         say(f"peer: {count:,} append_entry calls (one commit each), {label} …")
         leaves = make_leaves(SEED_PEER_SINGLE, stream_start, count)
-        loads = [load()]
+        watch = Watch()
         samples = timed_calls(lambda i: tree.append_entry(leaves[i]), range(count), warmup=0)
-        loads.append(load())
+        phase = watch.stop()
         return {
             "entries": count,
             "seconds": sum(samples),
             "latency": quantiles(samples),
-            "load": loads,
+            "load": phase,
         }
 
     result["single_default"] = single("default pragmas", 0)
@@ -341,7 +370,7 @@ def peer(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     root = tree.get_root(n)
     result["first_root_seconds"] = time.perf_counter() - started
-    result["load_proofs"] = [load()]
+    watch = Watch()
     inclusion = {i: tree.prove_inclusion(i, n) for i in indexes}
     bases = {i: tree.get_leaf(i) for i in indexes}
     old_roots = {m: tree.get_root(m) for m in olds}
@@ -350,7 +379,7 @@ def peer(args: argparse.Namespace) -> dict[str, Any]:
     ver_inc = timed_calls(lambda i: verify_inclusion(bases[i], root, inclusion[i]), indexes)
     gen_con = timed_calls(lambda m: tree.prove_consistency(m, n), olds)
     ver_con = timed_calls(lambda m: verify_consistency(old_roots[m], root, consistency[m]), olds)
-    result["load_proofs"].append(load())
+    result["load_proofs"] = watch.stop()
     hashes = [len(p.path) for p in inclusion.values()]
     json_bytes = [
         len(json.dumps(p.serialize(), separators=(",", ":")).encode()) for p in inclusion.values()
@@ -433,11 +462,11 @@ def reopen(args: argparse.Namespace) -> dict[str, Any]:
     from wenyuan.ledger import Log
 
     engine = create_engine(ledger_url(args.data_dir))
-    load_before = load()
+    watch = Watch()
     started = time.perf_counter()
     log = Log(engine, ORIGIN)
     seconds = time.perf_counter() - started
-    load_after = load()
+    phase = watch.stop()
     checkpoint = log.check_against_checkpoint()
     start, acked_stop = args.recovery_start, args.acked_stop
     present = 0
@@ -458,7 +487,7 @@ def reopen(args: argparse.Namespace) -> dict[str, Any]:
         "acked_present": present,
         "wrong": wrong,
         "unacked_committed": max(0, log.size - acked_stop),
-        "load": [load_before, load_after],
+        "load": phase,
         "peak_rss_mib": peak_rss_mib(),
     }
     log.close()
@@ -552,8 +581,9 @@ def verdict(ok: bool) -> str:
     return "**met**" if ok else "**missed**"
 
 
-def loads(pair: Sequence[float]) -> str:
-    return f"{pair[0]:.2f} → {pair[1]:.2f}"
+def loads(phase: dict[str, Any]) -> str:
+    before, after = phase["load"]
+    return f"{before:.2f} → {after:.2f} ({phase['others']:.2f})"
 
 
 def report(
@@ -561,7 +591,7 @@ def report(
     o: dict[str, Any],
     p: dict[str, Any],
     limit: float,
-    limit_loads: Sequence[float],
+    limit_loads: dict[str, Any],
     k: dict[str, Any],
     r: dict[str, Any],
 ) -> str:
@@ -675,13 +705,33 @@ def report(
         f"{r['acked_present']:,} ({'all' if r['acked_present'] == r['acked'] else 'NOT ALL'}), "
         f"{r['wrong']} with other bytes; {r['unacked_committed']:,} more were committed but "
         "their acknowledgement had not been printed yet. The database was in the page cache.",
-        f"- Load average (1 min) before → after: our bulk {loads(o['load_bulk'])}, our "
-        f"{o['concurrent']['clients']} clients {loads(o['load_concurrent'])}, our proofs "
-        f"{loads(o['load_proofs'])}; peer bulk {loads(p['load_bulk'])}, peer single appends "
-        f"{loads(p['single_default']['load'])} / {loads(p['single_wal']['load'])}, peer proofs "
-        f"{loads(p['load_proofs'])}; SHA-256 limit {loads(limit_loads)}; reopen "
-        f"{loads(r['load'])} (above 2 means other work shared the 2 CPUs).",
     ]
+    phases = {
+        "our bulk": o["load_bulk"],
+        "our one client": o["single"]["load"],
+        f"our {o['concurrent']['clients']} clients": o["load_concurrent"],
+        "our proofs": o["load_proofs"],
+        "SHA-256 limit": limit_loads,
+        "peer bulk": p["load_bulk"],
+        "peer single appends": p["single_default"]["load"],
+        "peer single appends in WAL": p["single_wal"]["load"],
+        "peer proofs": p["load_proofs"],
+        "reopen after the kill": r["load"],
+    }
+    lines.append(
+        "- What else ran, per timed phase: the 1-minute load average before → after (it trails "
+        "by a minute and counts this benchmark) and, in brackets, how many of the "
+        f"{os.cpu_count()} CPUs other processes kept busy on average during the phase: "
+        + "; ".join(f"{name} {loads(phase)}" for name, phase in phases.items())
+        + "."
+    )
+    busy = [name for name, phase in phases.items() if phase["others"] > 0.25]
+    lines.append(
+        f"- **Other work took more than a quarter of a CPU during: {', '.join(busy)}; those "
+        "figures are not clean, run again on a quiet machine.**"
+        if busy
+        else "- No other process took more than a quarter of a CPU during any timed phase."
+    )
     return "\n".join(lines)
 
 
@@ -723,10 +773,10 @@ def main() -> None:
     args.data_dir.mkdir(parents=True)
     started = time.perf_counter()
     o = run_child("ours")
-    limit_loads = [load()]
+    watch = Watch()
     say(f"SHA-256 limit over the same {args.entries:,} leaves …")
     limit = sha256_limit(args.entries, args.batch)
-    limit_loads.append(load())
+    limit_loads = watch.stop()
     p = run_child("peer")
     say("recovery: writer, kill -9, reopen …")
     k = kill_writer(args)
