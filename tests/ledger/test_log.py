@@ -8,27 +8,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.errors import InvalidInput, StorageError
-from wenyuan.ledger import MIGRATIONS, Log, LogBusy, LogCorrupted, MerkleTree, leaf_hash
+from wenyuan.ledger import Log, LogBusy, LogCorrupted, MerkleTree, leaf_hash
 from wenyuan.ledger.log import MAX_LEAF_BYTES, Pending
 
 ORIGIN = "test.wenyuan.example/log"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(database_url)
-    migrate(engine, [MIGRATIONS])
-    yield engine
-    engine.dispose()
 
 
 def _root_of(leaves: Sequence[bytes]) -> bytes:

@@ -14,9 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
-from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.errors import InvalidInput, NotFound
-from wenyuan.ledger import MIGRATIONS
 from wenyuan.ledger.note import NoteSigner
 from wenyuan.ledger.service import Ledger, ReceiptPending
 from wenyuan.ledger.state import Refused
@@ -34,14 +32,6 @@ from wenyuan.ledger.verify import VerificationError, verify_receipt
 from wenyuan.ledger.witness import LocalWitness, MemoryWitnessState, Witness
 
 ORIGIN = "ledger.test.wenyuan.example"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(database_url)
-    migrate(engine, [MIGRATIONS])
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import time
 import urllib.request
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,10 +58,10 @@ def client(sample_platform: Platform) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture(scope="session")
-def live_server(sample_platform: Platform) -> Iterator[str]:
-    """The base URL of the real app served by uvicorn on 127.0.0.1 over the sample collection."""
-    app = create_app(sample_platform.settings, platform=sample_platform)
+@contextmanager
+def serving(platform: Platform) -> Iterator[str]:
+    """Serve the real app over ``platform`` with uvicorn on 127.0.0.1; yields the base URL."""
+    app = create_app(platform.settings, platform=platform)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -70,11 +71,20 @@ def live_server(sample_platform: Platform) -> Iterator[str]:
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{port}"
-    _wait_until_healthy(base_url, thread)
-    yield base_url
-    server.should_exit = True
-    thread.join(timeout=_START_TIMEOUT)
-    sock.close()
+    try:
+        _wait_until_healthy(base_url, thread)
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=_START_TIMEOUT)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(sample_platform: Platform) -> Iterator[str]:
+    """The base URL of the real app served by uvicorn on 127.0.0.1 over the sample collection."""
+    with serving(sample_platform) as base_url:
+        yield base_url
 
 
 def _wait_until_healthy(base_url: str, thread: threading.Thread) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import socket
-import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,12 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import rfc8785
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.web.conftest import _START_TIMEOUT, _wait_until_healthy
+from tests.web.conftest import serving
 from wenyuan.app import Platform
-from wenyuan.asgi import create_app
 from wenyuan.core.config import Settings
 from wenyuan.ledger import asset_id_for, encode_leaf, make_register
 
@@ -41,21 +37,11 @@ def ledger_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of the app served by uvicorn over a fresh platform with a fast ledger."""
     data_dir = tmp_path_factory.mktemp("ledger-browser")
     platform = Platform(Settings(data_dir=data_dir, ledger_checkpoint_interval=0.05))
-    app = create_app(platform.settings, platform=platform)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    _wait_until_healthy(base_url, thread)
-    yield base_url
-    server.should_exit = True
-    thread.join(timeout=_START_TIMEOUT)
-    sock.close()
-    platform.close()
+    try:
+        with serving(platform) as base_url:
+            yield base_url
+    finally:
+        platform.close()
 
 
 def _register(base_url: str, content: bytes, title: str) -> str:

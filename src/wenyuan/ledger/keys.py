@@ -11,13 +11,12 @@ quote a key file's contents.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
+from wenyuan.core.files import fsync_dir, replace_atomically
 from wenyuan.ledger.note import CosignatureVerifier, NoteSigner, NoteVerifier
 
 __all__ = [
@@ -62,32 +61,6 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
         os.close(fd)
 
 
-def _replace(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to a new file with ``mode`` beside ``path``, then rename it over ``path``."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        os.write(fd, data)
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(temp, path)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def generate_key(path: Path, name: str, *, overwrite: bool = False) -> str:
     """Create a new Ed25519 signer key named ``name``; return its vkey.
 
@@ -102,8 +75,8 @@ def generate_key(path: Path, name: str, *, overwrite: bool = False) -> str:
     public = (signer.vkey() + "\n").encode()
     try:
         if overwrite:
-            _replace(path, secret, 0o600)
-            _replace(public_path, public, 0o644)
+            replace_atomically(path, secret, 0o600)
+            replace_atomically(public_path, public, 0o644)
         else:
             for existing in (path, public_path):
                 if existing.exists() or existing.is_symlink():
@@ -113,7 +86,7 @@ def generate_key(path: Path, name: str, *, overwrite: bool = False) -> str:
                     )
             _write_new(path, secret, 0o600)
             _write_new(public_path, public, 0o644)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except FileExistsError as exc:
         raise KeyFileExists(
             f"{exc.filename} appeared while writing; refusing to overwrite it", path=str(path)

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import base64
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
+from wenyuan.core.files import fsync_dir, replace_atomically
 from wenyuan.ledger.merkle import MerkleTree, leaf_hash
 from wenyuan.ledger.tiles import (
     TileAddress,
@@ -139,18 +139,7 @@ def _checked_leaves(
 def _write_atomic(target: Path, data: bytes) -> None:
     try:
         _make_dirs(target.parent)
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                os.fchmod(file.fileno(), _FILE_MODE)
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
+        replace_atomically(target, data, _FILE_MODE)
     except OSError as exc:
         raise StorageError(f"cannot write {target}: {exc}", path=str(target)) from exc
 
@@ -164,12 +153,4 @@ def _make_dirs(directory: Path) -> None:
         current = current.parent
     for path in reversed(missing):
         path.mkdir(exist_ok=True)
-        _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_dir(path.parent)

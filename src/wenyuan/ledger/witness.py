@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
+from wenyuan.core.files import replace_atomically
 from wenyuan.ledger.merkle import EMPTY_ROOT
 from wenyuan.ledger.note import (
     Checkpoint,
@@ -275,7 +275,7 @@ class FileWitnessState:
             with self._locked():
                 if self.latest(origin) != expected:
                     raise StaleState(f"the checkpoint of {origin} changed", origin=origin)
-                _write_atomically(path, new.encode())
+                replace_atomically(path, new.encode())
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror}", path=str(path)) from exc
 
@@ -287,30 +287,10 @@ class FileWitnessState:
         data = json.dumps(evidence.as_json(), indent=2, ensure_ascii=False).encode() + b"\n"
         try:
             with self._locked():
-                _write_atomically(path, data)
+                replace_atomically(path, data)
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror}", path=str(path)) from exc
         return str(path)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: temp file, fsync, rename, fsync the directory."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 # -- wire format ----------------------------------------------------------------------------
