@@ -209,3 +209,25 @@ def test_bad_requests_are_refused() -> None:
         tree.root(4)
     with pytest.raises(InvalidInput):
         tree.append(b"short")
+
+
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=12))
+@settings(max_examples=100, deadline=None)
+def test_extending_in_batches_builds_the_same_levels_as_appending_one_by_one(
+    batches: list[int],
+) -> None:
+    one_by_one, batched = MerkleTree(), MerkleTree()
+    counter = 0
+    for size in batches:
+        hashes = [leaf_hash(b"%d" % (counter + k)) for k in range(size)]
+        counter += size
+        for item in hashes:
+            one_by_one.append(item)
+        batched.extend(hashes)
+    assert batched.size == one_by_one.size == counter
+    for level in range(max(counter, 1).bit_length() + 1):
+        width = one_by_one.level_width(level)
+        assert batched.level_width(level) == width
+        assert batched.level_hashes(level, 0, width) == one_by_one.level_hashes(level, 0, width)
+    with pytest.raises(InvalidInput):
+        batched.extend([b"\x00" * 31, b"\x00" * 33])

@@ -39,14 +39,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from wenyuan.core.db import driver_sql
 from wenyuan.core.errors import Conflict, InvalidInput, StorageError
 from wenyuan.ledger import tables
-from wenyuan.ledger.merkle import MerkleTree, leaf_hash
+from wenyuan.ledger.merkle import MerkleTree
 
 __all__ = ["MAX_LEAF_BYTES", "BatchHook", "Log", "LogBusy", "LogCorrupted", "Pending"]
 
 MAX_LEAF_BYTES = 65_535
 """A tlog-tiles entries bundle gives each entry a 16-bit length; no leaf may be longer."""
 
-_INSERT = "INSERT INTO ledger_entries (log_id, idx, leaf) VALUES (?, ?, ?)"
+_INSERT = "INSERT INTO ledger_entries (pos, leaf) VALUES (?, ?)"
 _STOP = object()
 log = structlog.get_logger(__name__)
 
@@ -145,12 +145,11 @@ class Log:
         """The leaf bytes of entries ``start`` to ``end`` (exclusive)."""
         if not 0 <= start <= end <= self.size:
             raise InvalidInput(f"entries {start}..{end} are not in a log of size {self.size}")
-        sql = (
-            "SELECT leaf FROM ledger_entries WHERE log_id = ? AND idx >= ? AND idx < ? ORDER BY idx"
-        )
+        sql = "SELECT leaf FROM ledger_entries WHERE pos >= ? AND pos < ? ORDER BY pos"
+        base = self.log_id * tables.LOG_SPAN
         try:
             with self.engine.connect() as conn:
-                rows = conn.exec_driver_sql(driver_sql(conn, sql), (self.log_id, start, end))
+                rows = conn.exec_driver_sql(driver_sql(conn, sql), (base + start, base + end))
                 return [bytes(row[0]) for row in rows]
         except SQLAlchemyError as exc:
             raise StorageError(f"reading ledger entries failed: {exc}") from exc
@@ -163,21 +162,24 @@ class Log:
     def refresh(self) -> int:
         """Read entries written since the last read (by this or another process)."""
         start = self._tree.size
-        sql = "SELECT idx, leaf FROM ledger_entries WHERE log_id = ? AND idx >= ? ORDER BY idx"
+        base = self.log_id * tables.LOG_SPAN
+        sql = "SELECT pos, leaf FROM ledger_entries WHERE pos >= ? AND pos < ? ORDER BY pos"
         try:
             with self.engine.connect() as conn:
                 result = conn.execution_options(stream_results=True, yield_per=20_000)
-                rows = result.exec_driver_sql(driver_sql(conn, sql), (self.log_id, start))
+                rows = result.exec_driver_sql(
+                    driver_sql(conn, sql), (base + start, base + tables.LOG_SPAN)
+                )
                 expected = start
-                append = self._tree.append
                 sha256 = hashlib.sha256
-                for index, leaf in rows:
-                    if index != expected:
-                        raise LogCorrupted(
-                            f"log {self.origin!r} has no entry {expected} (next stored: {index})"
-                        )
-                    append(sha256(b"\x00" + bytes(leaf)).digest())
-                    expected += 1
+                while chunk := rows.fetchmany(20_000):
+                    last = int(chunk[-1][0]) - base
+                    if last != expected + len(chunk) - 1:
+                        present = {int(pos) - base for pos, _ in chunk}
+                        missing = next(i for i in range(expected, last) if i not in present)
+                        raise LogCorrupted(f"log {self.origin!r} has no entry {missing}")
+                    self._tree.extend([sha256(b"\x00" + bytes(leaf)).digest() for _, leaf in chunk])
+                    expected += len(chunk)
         except SQLAlchemyError as exc:
             raise StorageError(f"reading ledger entries failed: {exc}") from exc
         if self._tree.size != start:
@@ -292,13 +294,13 @@ class Log:
 
     def _commit(self, conn: Connection, batch: list[Pending]) -> None:
         start = next_index = self._tree.size
-        rows: list[tuple[int, int, bytes]] = []
-        log_id = self.log_id
+        base = self.log_id * tables.LOG_SPAN
+        rows: list[tuple[int, bytes]] = []
         for item in batch:
             item.start = next_index
-            for leaf in item.leaves:
-                rows.append((log_id, next_index, bytes(leaf)))
-                next_index += 1
+            positions = range(base + next_index, base + next_index + len(item.leaves))
+            rows.extend(zip(positions, item.leaves, strict=True))
+            next_index += len(item.leaves)
         try:
             with conn.begin():
                 conn.exec_driver_sql(driver_sql(conn, _INSERT), rows)
@@ -314,9 +316,8 @@ class Log:
             for item in batch:
                 item.future.set_exception(error)
             return
-        append = self._tree.append
-        for _, _, leaf in rows:
-            append(leaf_hash(leaf))
+        sha256 = hashlib.sha256
+        self._tree.extend([sha256(b"\x00" + leaf).digest() for _, leaf in rows])
         with self._grown:
             self._grown.notify_all()
         for item in batch:

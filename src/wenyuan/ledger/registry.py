@@ -238,7 +238,10 @@ class Registry:
             .join(logs, logs.c.id == events.c.log_id)
             .join(
                 entries,
-                sa.and_(entries.c.log_id == events.c.log_id, entries.c.idx == events.c.idx),
+                entries.c.pos
+                == sa.cast(events.c.log_id, sa.BigInteger)
+                * sa.literal(tables.LOG_SPAN, sa.BigInteger)
+                + events.c.idx,
             )
             .where(events.c.asset_id == asset_id)
             .order_by(logs.c.id, events.c.idx)
@@ -285,15 +288,15 @@ class Registry:
         before = before[: before.index(self.log.origin)] if self.log.origin in before else []
         if not before:
             return 0
-        query = (
-            sa.select(sa.func.count())
-            .select_from(
-                tables.entries.join(tables.logs, tables.logs.c.id == tables.entries.c.log_id)
-            )
-            .where(tables.logs.c.origin.in_(before))
-        )
+        ids = sa.select(tables.logs.c.id).where(tables.logs.c.origin.in_(before))
+        total = 0
         with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+            for (log_id,) in conn.execute(ids).all():
+                base = int(log_id) * tables.LOG_SPAN
+                pos = tables.entries.c.pos
+                count = sa.select(sa.func.count()).where(pos >= base, pos < base + tables.LOG_SPAN)
+                total += int(conn.execute(count).scalar_one())
+        return total
 
     def _successor(self) -> str | None:
         query = sa.select(tables.logs.c.successor).where(tables.logs.c.id == self.log.log_id)

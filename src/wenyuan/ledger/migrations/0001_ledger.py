@@ -30,10 +30,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "ledger_entries",
-        sa.Column("log_id", sa.Integer, primary_key=True),
-        sa.Column("idx", _Index, primary_key=True, autoincrement=False),
+        sa.Column("pos", _Index, primary_key=True, autoincrement=False),
         sa.Column("leaf", sa.LargeBinary, nullable=False),
-        sqlite_with_rowid=False,
     )
     op.create_table(
         "ledger_checkpoints",
