@@ -220,6 +220,8 @@ class MerkleTree:
         """
         if not 0 <= start <= end <= self.level_width(level):
             raise InvalidInput(f"level {level} has {self.level_width(level)} complete nodes")
+        if start == end:
+            return b""
         return bytes(self._levels[level][start * HASH_SIZE : end * HASH_SIZE])
 
     def complete_node(self, level: int, index: int) -> bytes:
