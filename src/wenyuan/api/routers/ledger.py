@@ -8,6 +8,7 @@ is what the client sent, byte for byte. The C2SP paths a static mirror serves
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Annotated, Any
 
@@ -78,7 +79,8 @@ async def submit_statement(
         raise InvalidInput("the request body must be the statement leaf (JSON)")
     ledger = platform.ledger
     seconds = platform.settings.ledger_receipt_wait if wait is None else wait
-    index, _ = await run_in_threadpool(ledger.append, leaf)
+    accepted = await run_in_threadpool(ledger.submit, leaf)  # checks the signature and state
+    index = (await asyncio.wrap_future(accepted.future)).start  # durable: group-committed
     try:
         bundle = await run_in_threadpool(lambda: ledger.receipt(index, wait=seconds))
     except ReceiptPending:
