@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import stat
@@ -134,3 +135,59 @@ def test_a_key_file_others_can_read_is_refused(data_dir: Path) -> None:
     )
     assert result.exit_code == 1
     assert "chmod 600" in result.output
+
+
+def test_transfer_grant_and_revoke_from_the_command_line(data_dir: Path) -> None:
+    museum, press = data_dir / "museum.key", data_dir / "press.key"
+    for key in (museum, press):
+        assert runner.invoke(app, ["keys", "new", str(key)]).exit_code == 0
+    work = data_dir / "ding.txt"
+    work.write_text("后母戊鼎")
+    made = runner.invoke(
+        app,
+        ["ledger", "register", str(work), "--key", str(museum), "--title", "后母戊鼎", "--json"],
+    )
+    assert made.exit_code == 0, made.output
+    asset = "sha256:" + json.loads(made.stdout)["statement"]["content_sha256"]
+
+    granted = runner.invoke(
+        app,
+        [
+            "ledger",
+            "grant-licence",
+            asset,
+            "--key",
+            str(museum),
+            "--to",
+            f"{press}.pub",
+            "--terms",
+            "CC-BY-4.0",
+            "--expires",
+            "2030-12-31T00:00:00",
+            "--json",
+        ],
+    )
+    assert granted.exit_code == 0, granted.output
+    statement = json.loads(granted.stdout)["statement"]
+    assert statement["expires"] == "2030-12-31T00:00:00Z"
+    licence = hashlib.sha256(base64.b64decode(json.loads(granted.stdout)["leaf"])).hexdigest()
+
+    # The press cannot revoke the museum's licence; the museum can.
+    refused = runner.invoke(
+        app, ["ledger", "revoke", asset, "--key", str(press), "--licence", licence]
+    )
+    assert refused.exit_code == 1
+    revoked = runner.invoke(
+        app, ["ledger", "revoke", asset, "--key", str(museum), "--licence", licence, "--json"]
+    )
+    assert revoked.exit_code == 0, revoked.output
+
+    moved = runner.invoke(
+        app, ["ledger", "transfer", asset, "--key", str(museum), "--to", f"{press}.pub", "--json"]
+    )
+    assert moved.exit_code == 0, moved.output
+    again = runner.invoke(
+        app, ["ledger", "transfer", asset, "--key", str(museum), "--to", f"{press}.pub"]
+    )
+    assert again.exit_code == 1  # the museum no longer owns it
+    assert runner.invoke(app, ["ledger", "replay"]).exit_code == 0

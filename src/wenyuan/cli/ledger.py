@@ -12,6 +12,7 @@ import base64
 import hashlib
 import mimetypes
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,8 +29,11 @@ from wenyuan.ledger import (
     generate_key,
     load_signer,
     load_verifier,
+    make_grant_licence,
     make_register,
+    make_revoke,
     make_transfer,
+    statement_hash,
     verify_receipt,
 )
 
@@ -198,12 +202,81 @@ def transfer(
     """
     try:
         signer = load_signer(key)
-        new_owner = to
-        if Path(to).is_file():
-            verifier = load_verifier(Path(to))
-            new_owner = base64.b64encode(verifier.public_key).decode()
         signed = make_transfer(
-            signer.ed25519_private_key(), asset=asset, prev=_asset_head(asset, server), to=new_owner
+            signer.ed25519_private_key(),
+            asset=asset,
+            prev=_asset_head(asset, server),
+            to=_public_key(to),
+        )
+        bundle = _submit(encode_leaf(signed), server, wait)
+    except WenyuanError as exc:
+        _fail(exc)
+    _report(bundle, as_json)
+
+
+def _public_key(value: str) -> str:
+    """A party's public key as statements name it (base64), from itself or a .pub file."""
+    if Path(value).is_file():
+        return base64.b64encode(load_verifier(Path(value)).public_key).decode()
+    return value
+
+
+@ledger_app.command("grant-licence")
+def grant_licence(
+    asset: Annotated[str, typer.Argument(help="The asset id (sha256:…).")],
+    key: KeyOpt,
+    to: Annotated[str, typer.Option(help="The licensee's public key (base64) or a .pub file.")],
+    terms: Annotated[str, typer.Option(help="The licence: an SPDX id or a licence URL.")],
+    expires: Annotated[
+        datetime | None, typer.Option(help="When it ends (UTC, e.g. 2030-12-31T00:00:00).")
+    ] = None,
+    server: ServerOpt = None,
+    wait: WaitOpt = 10.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Grant a licence on an asset you own; its id is the SHA-256 of the statement's leaf.
+
+    Example: wenyuan ledger grant-licence sha256:… --key me.key --to press.key.pub --terms CC-BY-4.0
+    """
+    try:
+        signer = load_signer(key)
+        signed = make_grant_licence(
+            signer.ed25519_private_key(),
+            asset=asset,
+            prev=_asset_head(asset, server),
+            licensee=_public_key(to),
+            terms=terms,
+            expires=None if expires is None else expires.replace(tzinfo=UTC),
+        )
+        leaf = encode_leaf(signed)
+        bundle = _submit(leaf, server, wait)
+    except WenyuanError as exc:
+        _fail(exc)
+    if not as_json:
+        out.print(f"Licence id: {statement_hash(leaf)}", highlight=False)
+    _report(bundle, as_json)
+
+
+@ledger_app.command("revoke")
+def revoke(
+    asset: Annotated[str, typer.Argument(help="The asset id (sha256:…).")],
+    key: KeyOpt,
+    licence: Annotated[str, typer.Option(help="The licence id (from grant-licence).")],
+    server: ServerOpt = None,
+    wait: WaitOpt = 10.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke a licence granted on an asset you own.
+
+    Example: wenyuan ledger revoke sha256:… --key me.key --licence 3f2a…
+    """
+    try:
+        signer = load_signer(key)
+        signed = make_revoke(
+            signer.ed25519_private_key(),
+            asset=asset,
+            prev=_asset_head(asset, server),
+            licence=licence,
         )
         bundle = _submit(encode_leaf(signed), server, wait)
     except WenyuanError as exc:

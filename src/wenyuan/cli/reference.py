@@ -30,6 +30,8 @@ COMMANDS = [
     ["ledger"],
     ["ledger", "register"],
     ["ledger", "transfer"],
+    ["ledger", "grant-licence"],
+    ["ledger", "revoke"],
     ["ledger", "public-key"],
     ["ledger", "rotate"],
     ["ledger", "replay"],
