@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from wenyuan.app import Platform
 from wenyuan.app.ledger import replay_ledger
 from wenyuan.core.config import Settings
-from wenyuan.core.errors import InvalidInput, WenyuanError
+from wenyuan.core.errors import InvalidInput, NotFound, WenyuanError
 from wenyuan.ledger import (
     VerificationError,
     encode_leaf,
@@ -67,6 +67,22 @@ def test_rotation_hands_over_to_a_new_key_and_keeps_every_asset(settings: Settin
         with pytest.raises(VerificationError):
             verify_receipt(receipt, old_vkey)
         assert second.registry.check_replay()[state.asset_id] == moved
+
+        # The registration, made in the first log, still has a receipt: on that log's own
+        # checkpoint, signed by the old key. The history says which log each entry is in.
+        history = second.history(state.asset_id)
+        assert [(h["log"], h["kind"]) for h in history] == [
+            (old_origin, "register"),
+            ("rotated.test.wenyuan.example/ledger/2", "transfer"),
+        ]
+        earlier = second.receipt(history[0]["index"], log=old_origin)
+        assert verify_receipt(earlier, old_vkey).statement["title"] == "后母戊鼎"
+        assert [c["origin"] for c in second.summary()["chain"]] == [
+            old_origin,
+            "rotated.test.wenyuan.example/ledger/2",
+        ]
+        with pytest.raises(NotFound):
+            second.receipt(0, log="no.such/log")
         with pytest.raises(InvalidInput):
             platform.rotate_ledger(old_origin)  # a name the chain already used
     finally:

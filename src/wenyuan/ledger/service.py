@@ -9,15 +9,22 @@ live there.
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from wenyuan.core.errors import InvalidInput, NotFound
-from wenyuan.ledger.checkpoints import Checkpointer, StoredCheckpoint, WitnessClient
+from wenyuan.ledger.checkpoints import (
+    Checkpointer,
+    StoredCheckpoint,
+    WitnessClient,
+    latest_checkpoint,
+)
+from wenyuan.ledger.log import Log
 from wenyuan.ledger.note import NoteSigner
-from wenyuan.ledger.registry import Accepted, Registry
+from wenyuan.ledger.registry import Accepted, Registry, log_chain
 from wenyuan.ledger.state import AssetState
 from wenyuan.ledger.statements import decode_leaf, encode_leaf, make_log_handover
 from wenyuan.ledger.tiles import TILE_HEIGHT, encode_entries, parse_tile_path
@@ -57,6 +64,8 @@ class Ledger:
             engine, signer.name, vkey=signer.vkey(), log_key=_b64(signer.public_key)
         )
         self.log = self.registry.log
+        self._readers: dict[str, Log] = {}
+        self._readers_lock = threading.Lock()
         try:
             self.checkpointer = Checkpointer(
                 self.log, signer, witnesses=witnesses, quorum=quorum, interval=interval
@@ -77,6 +86,10 @@ class Ledger:
         return self.signer.vkey()
 
     def close(self) -> None:
+        with self._readers_lock:
+            for reader in self._readers.values():
+                reader.close()
+            self._readers.clear()
         self.checkpointer.close()
         self.registry.close()
         if self.log.size and (
@@ -96,9 +109,15 @@ class Ledger:
         """Check and append a leaf; returns its index and effect once durable."""
         return self.registry.append(leaf, timeout)
 
-    def receipt(self, index: int, *, wait: float = 0.0) -> dict[str, Any]:
+    def receipt(self, index: int, *, wait: float = 0.0, log: str | None = None) -> dict[str, Any]:
         """The receipt bundle of entry ``index`` on the newest trusted checkpoint, waiting up
-        to ``wait`` seconds for one to cover it."""
+        to ``wait`` seconds for one to cover it.
+
+        ``log`` names an earlier log of the hand-over chain (its origin): its entries get
+        receipts on that log's own final checkpoint, signed by its own key.
+        """
+        if log is not None and log != self.origin:
+            return self._earlier_receipt(log, index)
         if not 0 <= index < self.log.size:
             raise NotFound(f"entry {index} is not in the log (size {self.log.size})", index=index)
         checkpoint = self.checkpointer.wait_for(index, wait) if wait else None
@@ -110,19 +129,23 @@ class Ledger:
             )
         return self.receipt_on(checkpoint, index)
 
-    def receipt_on(self, checkpoint: StoredCheckpoint, index: int) -> dict[str, Any]:
-        """The receipt bundle of entry ``index`` on ``checkpoint``."""
+    def receipt_on(
+        self, checkpoint: StoredCheckpoint, index: int, *, log: Log | None = None
+    ) -> dict[str, Any]:
+        """The receipt bundle of entry ``index`` of ``log`` (default: the open one) on
+        ``checkpoint``."""
+        log = log or self.log
         if not 0 <= index < checkpoint.size:
             raise InvalidInput(f"entry {index} is not in the tree of size {checkpoint.size}")
-        leaf = self.log.leaf(index)
+        leaf = log.leaf(index)
         signed = decode_leaf(leaf)
         return {
             "format": RECEIPT_FORMAT,
-            "origin": self.origin,
+            "origin": log.origin,
             "leaf_index": index,
             "tree_size": checkpoint.size,
             "leaf": _b64(leaf),
-            "inclusion_proof": [_b64(h) for h in self.log.inclusion_proof(index, checkpoint.size)],
+            "inclusion_proof": [_b64(h) for h in log.inclusion_proof(index, checkpoint.size)],
             "checkpoint": checkpoint.note,
             "statement": signed.statement,
             "signature": _b64(signed.signature),
@@ -147,6 +170,29 @@ class Ledger:
         )
         index, _ = self.append(encode_leaf(signed))
         return self.receipt(index, wait=wait)
+
+    def _earlier_receipt(self, origin: str, index: int) -> dict[str, Any]:
+        chain = {o for o, vkey in log_chain(self.log.engine, self.origin) if vkey}
+        if origin not in chain:
+            raise NotFound(f"no log {origin!r} precedes this one", log=origin)
+        with self._readers_lock:
+            reader = self._readers.get(origin)
+            if reader is None:  # a frozen log never grows: read it once
+                reader = self._readers[origin] = Log(self.log.engine, origin, writable=False)
+        if not 0 <= index < reader.size:
+            raise NotFound(f"entry {index} is not in log {origin!r}", index=index, log=origin)
+        checkpoint = latest_checkpoint(reader, quorum=self.checkpointer.quorum)
+        if checkpoint is None or checkpoint.size <= index:
+            raise ReceiptPending(f"no trusted checkpoint of {origin!r} covers entry {index}")
+        return self.receipt_on(checkpoint, index, log=reader)
+
+    def chain(self) -> list[dict[str, str]]:
+        """The logs of the hand-over chain, oldest first, with the vkey each is signed by."""
+        return [
+            {"origin": origin, "vkey": vkey}
+            for origin, vkey in log_chain(self.log.engine, self.origin)
+            if vkey
+        ]
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -210,6 +256,7 @@ class Ledger:
             "assets": self.registry.count(),
             "quorum": self.checkpointer.quorum,
             "witnesses": [w.name for w in self.checkpointer.witnesses],
+            "chain": self.chain(),
             "checkpoint": None if trusted is None else _checkpoint_json(trusted),
             "latest_checkpoint": None if latest is None else _checkpoint_json(latest),
             "growth": [

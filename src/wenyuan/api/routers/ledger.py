@@ -111,9 +111,14 @@ def entry(platform: PlatformDep, index: IndexPath) -> dict[str, Any]:
 
 
 @router.get("/entries/{index}/receipt", summary="The receipt of an entry", responses=_PROBLEMS)
-def receipt(platform: PlatformDep, index: IndexPath) -> dict[str, Any]:
-    """The receipt bundle on the newest trusted checkpoint: verify it with `wenyuan verify`."""
-    return platform.ledger.receipt(index)
+def receipt(
+    platform: PlatformDep,
+    index: IndexPath,
+    log: Annotated[str | None, Query(max_length=255)] = None,
+) -> dict[str, Any]:
+    """The receipt bundle on the newest trusted checkpoint: verify it with `wenyuan verify`.
+    `log` names an earlier log of the chain (after a key rotation) the entry belongs to."""
+    return platform.ledger.receipt(index, log=log)
 
 
 @router.get("/assets", summary="Registered assets")
