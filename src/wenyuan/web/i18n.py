@@ -158,6 +158,11 @@ _TEXT: dict[str, dict[str, str]] = {
     "history_issued_at": {"zh": "签发时间", "en": "Issued at"},
     "history_issuer": {"zh": "签发者", "en": "Issuer"},
     "history_receipt": {"zh": "回执", "en": "Receipt"},
+    "history_log": {"zh": "日志", "en": "Log"},
+    "ledger_chain": {
+        "zh": "日志链（按时间先后，每个日志有自己的验证公钥）",
+        "en": "The chain of logs, oldest first, each with its own verifier key",
+    },
     "kind_register": {"zh": "登记", "en": "Registration"},
     "kind_transfer": {"zh": "转让", "en": "Transfer"},
     "kind_grant-licence": {"zh": "授予许可", "en": "Licence granted"},
@@ -198,9 +203,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "Check the inclusion proof against the checkpoint's root",
     },
     "verify_no_quorum": {"zh": "本日志不要求见证者联署", "en": "this log needs no witnesses"},
-    "verify_skipped_quorum": {
-        "zh": "浏览器不核对见证者联署（需要 {quorum} 个）；请用 wenyuan verify 核对",
-        "en": "not checked in the browser (quorum {quorum}); check with wenyuan verify",
+    "verify_witnesses_ok": {
+        "zh": "{count} 个见证者联署（需要 {quorum} 个）：{names}",
+        "en": "{count} witnesses cosigned (quorum {quorum}): {names}",
     },
     "verify_r_fetch": {
         "zh": "无法获取回执（{detail}）",
@@ -232,6 +237,30 @@ _TEXT: dict[str, dict[str, str]] = {
     "verify_r_bad_sig": {
         "zh": "日志签名与检查点内容不符",
         "en": "the log's signature does not match the checkpoint",
+    },
+    "verify_r_no_log_key": {
+        "zh": "页面上没有日志 {log} 的验证公钥",
+        "en": "the page has no verifier key for the log {log}",
+    },
+    "verify_r_witness_key": {
+        "zh": "页面上的见证者公钥格式有误：{detail}",
+        "en": "a witness key on the page is malformed: {detail}",
+    },
+    "verify_r_ambiguous_key": {
+        "zh": "页面上有两个公钥同名同 ID：{name}",
+        "en": "two keys on the page share the name and key id {name}",
+    },
+    "verify_r_bad_cosig": {
+        "zh": "见证者 {name} 的联署与检查点内容不符",
+        "en": "the cosignature of witness {name} does not match the checkpoint",
+    },
+    "verify_r_witness_keys": {
+        "zh": "法定人数 {quorum} 需要 {quorum} 个见证者公钥，但页面只列出 {count} 个",
+        "en": "a quorum of {quorum} needs {quorum} witness keys; the page lists {count}",
+    },
+    "verify_r_quorum": {
+        "zh": "只有 {count} 个受信任的见证者联署，需要 {quorum} 个",
+        "en": "{count} of the trusted witnesses cosigned; the quorum is {quorum}",
     },
     "verify_r_checkpoint": {
         "zh": "检查点内容格式有误：{detail}",

@@ -2,21 +2,25 @@
 
 Both pages render from typed contexts and work without JavaScript. The asset page alone
 loads ``/static/verify.js``, which fetches an entry's receipt from the JSON API and checks it
-in the browser; the page hands it the log's verifier key and the step texts in the reader's
-language (``verify_messages``), so the script holds no words of its own.
+in the browser; the page hands it the verifier key of each log of the hand-over chain (a row
+is checked against the key of the log its entry is in), the witnesses' cosignature keys with
+the quorum, and the step texts in the reader's language (``verify_messages``), so the script
+holds no words of its own.
 
-Hazard: the asset page's verify button trusts the vkey *this page* shows. That proves the
-receipt is consistent with the key the museum publishes here, not that the key is the right
-one: a reader who wants more compares the vkey with one obtained elsewhere.
+Hazard: the asset page's verify button trusts the keys *this page* shows. That proves the
+receipt is consistent with the keys the museum publishes here, not that they are the right
+ones: a reader who wants more compares the vkeys with ones obtained elsewhere (the log's,
+and each witness's from the witness itself).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -34,9 +38,12 @@ __all__ = [
     "HistoryRow",
     "LedgerContext",
     "LicenceRow",
+    "LogKey",
     "asset_context",
     "growth_bars",
     "ledger_context",
+    "log_chain",
+    "receipt_url",
     "router",
     "short_key",
     "verify_messages",
@@ -57,8 +64,8 @@ VERIFY_KEYS = (
     "verify_running",
     "verify_ok",
     "verify_failed",
-    "verify_skipped_quorum",
     "verify_no_quorum",
+    "verify_witnesses_ok",
     "verify_r_fetch",
     "verify_r_json",
     "verify_r_field",
@@ -69,6 +76,12 @@ VERIFY_KEYS = (
     "verify_r_note",
     "verify_r_unsigned",
     "verify_r_bad_sig",
+    "verify_r_no_log_key",
+    "verify_r_witness_key",
+    "verify_r_ambiguous_key",
+    "verify_r_bad_cosig",
+    "verify_r_witness_keys",
+    "verify_r_quorum",
     "verify_r_checkpoint",
     "verify_r_size",
     "verify_r_origin",
@@ -130,8 +143,21 @@ class LedgerContext:
 
 
 @dataclass(frozen=True, slots=True)
+class LogKey:
+    """One log of the hand-over chain: its origin and the verifier key its checkpoints carry."""
+
+    origin: str
+    vkey: str
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryRow:
-    """One statement in an asset's history, with what the reader needs to tell it apart."""
+    """One statement in an asset's history, with what the reader needs to tell it apart.
+
+    ``index`` is the entry's leaf index in its own ``log`` (an origin of the chain), so two
+    rows of different logs may share an index; ``receipt_url`` names the log when it is not
+    the open one.
+    """
 
     index: int
     kind: str
@@ -140,6 +166,7 @@ class HistoryRow:
     issuer: str
     issuer_short: str
     receipt_url: str
+    log: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +184,12 @@ class LicenceRow:
 
 @dataclass(slots=True)
 class AssetContext:
-    """What an asset's page shows: its state, licences, history, and the log's key to verify."""
+    """What an asset's page shows: its state, licences, history, and the keys to verify them.
+
+    ``origin`` and ``vkey`` are the open log's; ``chain`` lists every log oldest first (the
+    open one last), ``witness_keys`` the cosignature vkeys of the configured witnesses, of
+    which ``quorum`` must have cosigned a checkpoint.
+    """
 
     lang: str
     state: AssetState
@@ -170,6 +202,22 @@ class AssetContext:
     quorum: int
     #: i18n key → text for verify.js, in the page's language.
     messages: dict[str, str] = field(default_factory=dict)
+    chain: list[LogKey] = field(default_factory=list)
+    witness_keys: list[str] = field(default_factory=list)
+
+    @property
+    def show_logs(self) -> bool:
+        """Whether the history names each row's log: only once the chain has several."""
+        return len(self.chain) > 1
+
+    @property
+    def verify_keys(self) -> dict[str, Any]:
+        """What verify.js checks a row with: each log's vkey and the witnesses' keys."""
+        return {
+            "logs": {log.origin: log.vkey for log in self.chain},
+            "witnesses": self.witness_keys,
+            "quorum": self.quorum,
+        }
 
 
 def short_key(key: str) -> str:
@@ -265,6 +313,23 @@ def verify_messages(lang: str) -> dict[str, str]:
     return {key: translate(key, lang) for key in VERIFY_KEYS}
 
 
+def receipt_url(index: int, log: str, open_origin: str) -> str:
+    """The JSON API address of entry ``index``'s receipt; ``log=`` when not the open log."""
+    url = f"/api/ledger/entries/{index}/receipt"
+    if log and log != open_origin:
+        url += "?" + urlencode({"log": log}, quote_via=quote)
+    return url
+
+
+def log_chain(chain: Sequence[Mapping[str, str]], origin: str, vkey: str) -> list[LogKey]:
+    """The chain of ``Ledger.chain()`` as ``LogKey``s, ending in the open log (``origin``,
+    ``vkey``) even when the chain does not list it yet."""
+    logs = [LogKey(str(item["origin"]), str(item["vkey"])) for item in chain if item.get("vkey")]
+    if not logs or logs[-1].origin != origin:
+        logs = [log for log in logs if log.origin != origin] + [LogKey(origin, vkey)]
+    return logs
+
+
 def asset_context(
     state: AssetState,
     history: list[dict[str, Any]],
@@ -273,27 +338,38 @@ def asset_context(
     origin: str,
     vkey: str,
     quorum: int,
+    chain: Sequence[Mapping[str, str]] = (),
+    witness_keys: Sequence[str] = (),
 ) -> AssetContext:
-    """An asset page's context from its state and ``Ledger.history()``, with the log's
-    ``origin``, verifier key and witness ``quorum`` for the in-browser check."""
+    """An asset page's context from its state and ``Ledger.history()``, with the open log's
+    ``origin`` and verifier key, the hand-over ``chain`` (``Ledger.chain()``, oldest first),
+    and the witnesses' cosignature keys and ``quorum`` for the in-browser check.
+
+    A history item without ``"log"`` is in the open log. Witness keys are listed once each.
+    """
     rows = []
     for item in history:
         statement = item["statement"]
         kind = str(item["kind"])
         label = translate(f"kind_{kind}", lang)
         issuer = str(statement.get("issuer", ""))
+        index = int(item["index"])
+        log = str(item.get("log") or origin)
         rows.append(
             HistoryRow(
-                index=int(item["index"]),
+                index=index,
                 kind=kind,
                 kind_label=kind if label == f"kind_{kind}" else label,
                 issued_at=_readable_time(str(statement.get("issued_at", ""))),
                 issuer=issuer,
                 issuer_short=short_key(issuer),
-                receipt_url=f"/api/ledger/entries/{int(item['index'])}/receipt",
+                receipt_url=receipt_url(index, log, origin),
+                log=log,
             )
         )
-    registered = next((r for r in rows if r.index == state.registered_at), None)
+    # An asset has one registration; after a rotation its ledger position (registered_at)
+    # need not equal a leaf index, and another log's row may share the index.
+    registered = next((r for r in rows if r.kind == "register"), None)
     licences = [
         LicenceRow(
             licence.licence_id,
@@ -317,6 +393,8 @@ def asset_context(
         vkey=vkey,
         quorum=quorum,
         messages=verify_messages(lang),
+        chain=log_chain(chain, origin, vkey),
+        witness_keys=list(dict.fromkeys(witness_keys)),
     )
 
 
@@ -346,5 +424,7 @@ def asset_page(request: Request, asset_id: str, platform: PlatformDep, lang: Lan
         origin=ledger.origin,
         vkey=ledger.vkey,
         quorum=ledger.checkpointer.quorum,
+        chain=ledger.chain(),
+        witness_keys=[w.vkey for w in platform.settings.ledger_witnesses],
     )
     return _render(request, "ledger_asset.html", ctx, lang)

@@ -1,13 +1,17 @@
 // Wenyuan: check a ledger receipt in the browser, step by step.
 //
 // The asset page lists an asset's statements, each with a "verify" button. A click fetches
-// that entry's receipt bundle from /api/ledger/entries/{index}/receipt and checks it here,
-// in the numbered steps of wenyuan.ledger.verify.verify_receipt:
+// that entry's receipt bundle from /api/ledger/entries/{index}/receipt (with ?log=ORIGIN for
+// an entry of an earlier log of the hand-over chain) and checks it here, in the numbered
+// steps of wenyuan.ledger.verify.verify_receipt:
 //
 //   1. read the bundle            (JSON shape, base64, the entry asked for)
-//   2. the log's signature        (C2SP signed note, Ed25519, by the vkey this page shows)
+//   2. open the signed note       (C2SP signed note: the log's Ed25519 signature by the vkey
+//                                  of the row's own log, and every line of a witness key on
+//                                  the page must verify: a bad one fails here, as in Python)
 //   3. read the checkpoint        (origin, size, root hash lines)
-//   4. witness cosignatures       (not checked here: the page has no witness keys)
+//   4. witness cosignatures       (distinct witnesses of the page whose C2SP cosignature/v1
+//                                  verifies, against the quorum)
 //   5. the issuer's signature     (Ed25519 over the RFC 8785 bytes of the statement)
 //   6. readable statement = leaf  (the bundle's copies match what the leaf holds)
 //   7. the inclusion proof        (RFC 9162 from SHA-256(0x00 ‖ leaf) to the signed root)
@@ -24,6 +28,10 @@ ed.hashes.sha512 = sha512;
 
 const RECEIPT_FORMAT = "wenyuan-receipt/v1";
 const DASH = "\u2014 "; // a signature line starts with an em dash and a space
+const KEY_NOTE = 0x01; // plain Ed25519 note signatures, the log's (c2sp.org/signed-note)
+const KEY_COSIGNATURE = 0x04; // timestamped Ed25519 cosignatures (c2sp.org/tlog-cosignature)
+const MAX_TIMESTAMP = (1n << 63n) - 1n;
+const COSIGNATURE_HEADER = "cosignature/v1\n";
 const utf8 = new TextEncoder();
 
 /** A check that failed: `key` names the reason's text, `values` fill its {placeholders}. */
@@ -121,29 +129,71 @@ export function canonicalJSON(value) {
 
 // -- C2SP signed notes ---------------------------------------------------------------------
 
-/** `name+hexid+base64(0x01 ‖ key)`: the log's Ed25519 verifier key, its id checked. */
-function parseVkey(vkey) {
+const KEY_KINDS = {
+  [KEY_NOTE]: "an Ed25519 note key (type 0x01)",
+  [KEY_COSIGNATURE]: "a cosignature key (type 0x04)",
+};
+
+/** `name+hexid+base64(type ‖ key)`: an Ed25519 verifier key of `type`, its id checked;
+ * a malformed one fails with the reason `errorKey`. */
+function parseVkey(vkey, type, errorKey) {
+  if (typeof vkey !== "string") fail(errorKey, { detail: "no key" });
   // The name holds no "+", but the base64 key may: split at the first two only.
   const first = vkey.indexOf("+");
   const second = vkey.indexOf("+", first + 1);
-  if (first < 1 || second < 0) fail("verify_r_vkey", { detail: "not name+keyid+key" });
+  if (first < 1 || second < 0) fail(errorKey, { detail: "not name+keyid+key" });
   const name = vkey.slice(0, first);
   const hexId = vkey.slice(first + 1, second);
   const material = vkey.slice(second + 1);
-  if (!/^[0-9a-f]{8}$/.test(hexId)) fail("verify_r_vkey", { detail: "the key id" });
+  if (/[\s\u0000-\u001f]/u.test(name)) fail(errorKey, { detail: "the key name" });
+  if (!/^[0-9a-f]{8}$/.test(hexId)) fail(errorKey, { detail: "the key id" });
   let raw;
   try {
     raw = b64decode(material, "vkey");
   } catch {
-    fail("verify_r_vkey", { detail: "the key is not base64" });
+    fail(errorKey, { detail: "the key is not base64" });
   }
-  if (raw.length !== 33 || raw[0] !== 0x01) {
-    fail("verify_r_vkey", { detail: "not an Ed25519 note key (type 0x01)" });
-  }
+  if (raw.length !== 33 || raw[0] !== type) fail(errorKey, { detail: `not ${KEY_KINDS[type]}` });
   // The key id is the first 4 bytes of SHA-256(name ‖ "\n" ‖ type ‖ key).
   const id = sha256(concat(utf8.encode(name), Uint8Array.of(0x0a), raw)).slice(0, 4);
-  if (toHex(id) !== hexId) fail("verify_r_vkey", { detail: "the key id does not match the key" });
-  return { name, id, key: raw.slice(1) };
+  if (toHex(id) !== hexId) fail(errorKey, { detail: "the key id does not match the key" });
+  return { name, ident: `${name}+${hexId}`, type, key: raw.slice(1), vkey };
+}
+
+/** Whether `sig` is `key`'s plain Ed25519 signature of the note text. */
+function verifyNoteSignature(key, text, sig) {
+  try {
+    return sig.length === 64 && ed.verify(sig, utf8.encode(text), key.key, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+/** The timestamp of a cosignature/v1 (8 bytes, big-endian), or null if out of range. */
+function cosignatureTime(data) {
+  let time = 0n;
+  for (const byte of data.slice(0, 8)) time = (time << 8n) | BigInt(byte);
+  return time > MAX_TIMESTAMP ? null : time;
+}
+
+/** Whether `data` (timestamp ‖ Ed25519 signature) is `key`'s cosignature/v1 of the note
+ * text: a signature over "cosignature/v1\ntime T\n" and the checkpoint body. The spec
+ * defines cosignatures over checkpoints only: on any other text none verifies. */
+function verifyCosignature(key, text, data) {
+  if (data.length !== 8 + 64) return false;
+  const time = cosignatureTime(data);
+  if (time === null) return false;
+  try {
+    parseCheckpoint(text);
+  } catch {
+    return false;
+  }
+  const message = utf8.encode(`${COSIGNATURE_HEADER}time ${time}\n${text}`);
+  try {
+    return ed.verify(data.slice(8), message, key.key, { zip215: false });
+  } catch {
+    return false;
+  }
 }
 
 /** Split a note into its text (ending in "\n") and signature lines {name, id, sig}. */
@@ -225,32 +275,54 @@ function readBundle(s) {
   s.proof = b.inclusion_proof.map((p, i) => b64decode(p, `inclusion_proof[${i}]`));
 }
 
-function checkLogSignature(s) {
-  const key = parseVkey(s.vkey);
+function openNote(s) {
+  if (typeof s.vkey !== "string") fail("verify_r_no_log_key", { log: s.log });
+  const logKey = parseVkey(s.vkey, KEY_NOTE, "verify_r_vkey");
+  const witnesses = s.witnessKeys.map((vkey) =>
+    parseVkey(vkey, KEY_COSIGNATURE, "verify_r_witness_key"),
+  );
   const { text, signatures } = splitNote(s.bundle.checkpoint);
-  const ours = signatures.filter((sig) => sig.name === key.name && equal(sig.id, key.id));
-  if (!ours.length) fail("verify_r_unsigned", { name: key.name });
-  for (const { sig } of ours) {
-    let ok = false;
-    try {
-      ok = sig.length === 64 && ed.verify(sig, utf8.encode(text), key.key, { zip215: false });
-    } catch {
-      ok = false;
-    }
-    if (!ok) fail("verify_r_bad_sig");
+  // The keys the page knows, by name and key id; the same key twice counts once.
+  const known = new Map();
+  for (const key of [logKey, ...witnesses]) {
+    const same = known.get(key.ident) ?? [];
+    if (!same.some((k) => k.type === key.type && equal(k.key, key.key))) same.push(key);
+    known.set(key.ident, same);
   }
+  // Every signature line of a known key must verify (c2sp.org/signed-note); others are
+  // ignored, as a verifier ignores keys it does not trust.
+  const verified = new Set();
+  for (const sig of signatures) {
+    const ident = `${sig.name}+${toHex(sig.id)}`;
+    const candidates = known.get(ident);
+    if (!candidates) continue;
+    if (candidates.length > 1) fail("verify_r_ambiguous_key", { name: ident });
+    const [key] = candidates;
+    if (key.type === KEY_NOTE) {
+      if (!verifyNoteSignature(key, text, sig.sig)) fail("verify_r_bad_sig");
+    } else if (!verifyCosignature(key, text, sig.sig)) {
+      fail("verify_r_bad_cosig", { name: key.name });
+    }
+    verified.add(key);
+  }
+  if (!verified.has(logKey)) fail("verify_r_unsigned", { name: logKey.name });
   s.text = text;
-  s.signatures = signatures;
-  return `${key.name}+${toHex(key.id)}`;
+  s.witnesses = witnesses;
+  // Distinct witnesses: two vkeys on the page are two witnesses only if they differ.
+  s.cosigned = [...new Map(witnesses.filter((w) => verified.has(w)).map((w) => [w.vkey, w])).values()];
+  return logKey.ident;
 }
 
-function readCheckpoint(s) {
-  const lines = s.text.slice(0, -1).split("\n");
-  if (lines.length < 3 || lines.some((line) => !line)) {
+/** The origin, size text and root hash of a checkpoint body; else fail (step 3's reason). */
+function parseCheckpoint(text) {
+  const lines = text.slice(0, -1).split("\n");
+  if (!text.endsWith("\n") || lines.length < 3 || lines.some((line) => !line)) {
     fail("verify_r_checkpoint", { detail: "origin, size and root lines" });
   }
   const [origin, sizeText, rootText] = lines;
-  if (!/^(0|[1-9][0-9]*)$/.test(sizeText)) fail("verify_r_checkpoint", { detail: "size" });
+  if (!/^(0|[1-9][0-9]*)$/.test(sizeText) || BigInt(sizeText) >= 1n << 64n) {
+    fail("verify_r_checkpoint", { detail: "size" });
+  }
   let root;
   try {
     root = b64decode(rootText, "root");
@@ -258,6 +330,11 @@ function readCheckpoint(s) {
     fail("verify_r_checkpoint", { detail: "root hash" });
   }
   if (root.length !== 32) fail("verify_r_checkpoint", { detail: "root hash" });
+  return { origin, sizeText, root };
+}
+
+function readCheckpoint(s) {
+  const { origin, sizeText, root } = parseCheckpoint(s.text);
   if (sizeText !== String(s.bundle.tree_size)) {
     fail("verify_r_size", { detail: sizeText, size: s.bundle.tree_size });
   }
@@ -269,9 +346,15 @@ function readCheckpoint(s) {
 }
 
 function countWitnesses(s) {
-  // Cosignature keys are not on the page, so a quorum cannot be checked here.
-  if (s.quorum > 0) return { skipped: format(s.messages, "verify_skipped_quorum", s) };
-  return s.messages.verify_no_quorum;
+  const count = s.cosigned.length;
+  const quorum = s.quorum;
+  if (quorum > s.witnesses.length) {
+    fail("verify_r_witness_keys", { quorum, count: s.witnesses.length });
+  }
+  if (count < quorum) fail("verify_r_quorum", { count, quorum });
+  if (!count) return s.messages.verify_no_quorum;
+  const names = s.cosigned.map((w) => w.name).join(", ");
+  return format(s.messages, "verify_witnesses_ok", { count, quorum, names });
 }
 
 function checkStatementSignature(s) {
@@ -332,7 +415,7 @@ function checkInclusion(s) {
 
 const STEPS = [
   readBundle,
-  checkLogSignature,
+  openNote,
   readCheckpoint,
   countWitnesses,
   checkStatementSignature,
@@ -364,12 +447,16 @@ function showStep(list, number, state, label, note) {
   list.append(item);
 }
 
-async function fetchBundle(index) {
+/** The receipt's address: the open log's entries by index, an earlier log's with ?log=. */
+function receiptUrl(index, log, page) {
+  const url = `/api/ledger/entries/${index}/receipt`;
+  return log === page.origin ? url : `${url}?log=${encodeURIComponent(log)}`;
+}
+
+async function fetchBundle(url) {
   let response;
   try {
-    response = await fetch(`/api/ledger/entries/${index}/receipt`, {
-      headers: { accept: "application/json" },
-    });
+    response = await fetch(url, { headers: { accept: "application/json" } });
   } catch (error) {
     fail("verify_r_fetch", { detail: error.message });
   }
@@ -381,22 +468,29 @@ async function fetchBundle(index) {
   }
 }
 
-/** Run the steps for entry `index`, showing each one in `list` and the verdict in `result`. */
-async function verifyEntry(index, list, result, page) {
-  const s = { ...page, index };
+/** Run the steps for entry `index` of `log`, showing each in `list` and the verdict in
+ * `result`; the checkpoint must be that log's (origin) and signed by that log's key. */
+async function verifyEntry(index, log, list, result, page) {
+  const s = {
+    messages: page.messages,
+    witnessKeys: page.witnesses,
+    quorum: page.quorum,
+    index,
+    log,
+    origin: log,
+    vkey: page.logs[log],
+  };
   list.replaceChildren();
   result.className = "verify-result";
   result.textContent = page.messages.verify_running;
   let number = 0;
   try {
     number = 1;
-    s.bundle = await fetchBundle(index);
-    for (const step of STEPS) {
-      number = STEPS.indexOf(step) + 1;
+    s.bundle = await fetchBundle(receiptUrl(index, log, page));
+    for (const [position, step] of STEPS.entries()) {
+      number = position + 1;
       const note = step(s);
-      const skipped = note && typeof note === "object";
-      const label = page.messages[`verify_step_${number}`];
-      showStep(list, number, skipped ? "skipped" : "passed", label, skipped ? note.skipped : note);
+      showStep(list, number, "passed", page.messages[`verify_step_${number}`], note);
     }
   } catch (error) {
     const reason =
@@ -413,25 +507,41 @@ async function verifyEntry(index, list, result, page) {
   return true;
 }
 
+/** What the page hands the script: texts, each log's vkey, the witnesses and the quorum. */
+function readPage(section) {
+  const json = (id) => {
+    const element = document.getElementById(id);
+    return element ? JSON.parse(element.textContent) : null;
+  };
+  const messages = json("verify-messages");
+  if (!messages) return null;
+  const keys = json("verify-keys") ?? {};
+  const origin = section.dataset.origin;
+  return {
+    origin,
+    logs: keys.logs ?? { [origin]: section.dataset.vkey },
+    witnesses: Array.isArray(keys.witnesses) ? keys.witnesses : [],
+    quorum: Number(keys.quorum ?? section.dataset.quorum ?? 0),
+    messages,
+  };
+}
+
 function start() {
   const section = document.getElementById("history");
-  const source = document.getElementById("verify-messages");
-  if (!section || !source) return;
-  const page = {
-    vkey: section.dataset.vkey,
-    origin: section.dataset.origin,
-    quorum: Number(section.dataset.quorum || 0),
-    messages: JSON.parse(source.textContent),
-  };
+  const page = section && readPage(section);
+  if (!page) return;
   for (const button of section.querySelectorAll("button.verify")) {
     const index = Number(button.dataset.index);
-    const row = section.querySelector(`tr.verify-row[data-index="${index}"]`);
+    const log = button.dataset.log || page.origin;
+    // Two logs may both have an entry `index`: the row below the button is this one's.
+    const row = button.closest("tr").nextElementSibling;
     button.hidden = false;
     button.addEventListener("click", async () => {
       button.disabled = true;
       row.hidden = false;
       try {
-        await verifyEntry(index, row.querySelector(".verify-steps"), row.querySelector(".verify-result"), page);
+        const list = row.querySelector(".verify-steps");
+        await verifyEntry(index, log, list, row.querySelector(".verify-result"), page);
       } finally {
         button.disabled = false;
       }
