@@ -6,6 +6,10 @@ the 19th century", "Qing dynasty, Qianlong period (1736–1795)") into a year sp
 
 How a text is read:
 
+0. A bare year ("1916") or a W3CDTF / ISO 8601 date or timestamp ("2003-04",
+   "2003-04-22T13:13:44Z", "1999-12-31T23:59:59+08:00") is that one year. Hazard: so
+   "1910-12" is December 1910, not 1910–1912 (a month 01–12 is always read as a month; the
+   difference is within any tolerance a catalogue date has).
 1. Normalise: NFKC, lower case, traditional to simplified characters (only when the text has
    CJK characters), every dash to "-"; full dates ("1916-06-01", "June 1, 1916", "3/29/1930",
    "1916年6月1日") are reduced to their year.
@@ -28,6 +32,8 @@ Conventions (all years historical: 206 BCE is -206, there is no year 0):
 - "1860s" is 1860–1869 (also "1900s", which is how CMOA uses it).
 - "before Y" is Y-25..Y and "after Y" is Y..Y+25 (``OPEN_SPAN``).
 - A regnal year counts from 元年 = the era's first year (乾隆五十年 = 1736 + 49 = 1785).
+- A repeated era name is read in the dynasty named just before it ("北魏太和"), else as the
+  era of ``preference`` in data/eras.toml long enough for its regnal year (``_pick_era``).
 """
 
 from __future__ import annotations
@@ -357,20 +363,32 @@ def _century(number: int) -> _Term:
     return _Term("century", 100 * (number - 1) + 1, 100 * number, raw=number)
 
 
+def _pick_era(eras: tuple[Era, ...], regnal: str | None, within: Dynasty | None) -> Era:
+    """The era a repeated name means: the first (in preference order) of the dynasty named
+    just before it, if any; of those, the first long enough for the regnal year (永和九年 is
+    Eastern Jin's 353, as the Eastern Han's 永和 lasted six years)."""
+    candidates = eras
+    if within is not None:
+        inside = tuple(e for e in eras if within.reign_from <= e.start and e.end <= within.end)
+        candidates = inside or eras
+    if regnal is not None:
+        number = _cn_int(regnal)
+        for era in candidates:
+            if number <= _astro(era.end) - _astro(era.start) + 1:
+                return era
+    return candidates[0]
+
+
 def _name_term(name: str, regnal: str | None, previous: _Term | None) -> _Term:
     """A dynasty or era name (with its regnal year), read in the dynasty just before it."""
     t = tables()
     eras = t.eras_by_name.get(name, ())
     dynasty = t.dynasty_by_name.get(name)
     if eras and (regnal is not None or dynasty is None):
-        era = eras[0]
+        within = None
         if previous is not None and previous.kind == "name" and previous.dynasty is not None:
             within = previous.dynasty
-            for candidate in eras:
-                if within.reign_from <= candidate.start and candidate.end <= within.end:
-                    era = candidate
-                    break
-        return _era_term(era, regnal)
+        return _era_term(_pick_era(eras, regnal, within), regnal)
     assert dynasty is not None
     return _Term(
         "name",
@@ -584,10 +602,16 @@ def _resolve(norm: str) -> tuple[int, int, str] | None:
 
 
 _PLAIN_YEAR = re.compile(r"\s*(\d{3,4})\s*")
+_W3CDTF = re.compile(
+    r"\s*(\d{4})-(?:0[1-9]|1[0-2])"  # YYYY-MM
+    r"(?:-(?:0[1-9]|[12]\d|3[01])"  # -DD
+    r"(?:[tT ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?"  # Thh:mm[:ss[.s]]
+    r"(?:[zZ]|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?)?)?\s*"  # zone
+)
 
 
 def _parse(text: str) -> DateSpan | None:
-    plain = _PLAIN_YEAR.fullmatch(text)
+    plain = _PLAIN_YEAR.fullmatch(text) or _W3CDTF.fullmatch(text)
     if plain is not None and 0 < (year := int(plain.group(1))) <= _MAX_YEAR:
         return DateSpan(text, year, year, str(year))  # the commonest case, half of CMOA
     norm = _normalise(text)

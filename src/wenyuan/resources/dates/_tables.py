@@ -3,7 +3,9 @@
 The tables are ``data/dynasties.toml`` and ``data/eras.toml``, written by us from public
 reference works (their headers cite the sources). This module turns them into lookups by
 every name a record may use: simplified and traditional Chinese, English (with or without
-"dynasty" / "period"), and the pinyin key.
+"dynasty" / "period"), and the pinyin key. Each Chinese name is also indexed in its folded
+form (``wenyuan.core.text.fold``), which is how the parser sees the text: fold turns the 乾
+of 乾封 or 乾化 into 干, so those eras would otherwise never match.
 
 Hazard: holds process-wide state; the tables are loaded on first use and cached for the life
 of the process (``tables()``), so they must be treated as read-only.
@@ -17,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from wenyuan.core.text import pinyin_compact
+from wenyuan.core.text import fold, pinyin_compact
 
 __all__ = ["Dynasty", "Era", "Tables", "tables"]
 
@@ -99,6 +101,7 @@ def tables() -> Tables:
     for dynasty in dynasties:
         for name in _names(dynasty):
             by_name.setdefault(name, dynasty)
+            by_name.setdefault(fold(name), dynasty)
     by_hans = {d.zh_hans: d for d in dynasties}
 
     era_data = _read("eras.toml")
@@ -113,8 +116,8 @@ def tables() -> Tables:
             eras.append(Era(name, dynasty, start, end, romanised))
     eras_by_name: dict[str, list[Era]] = {}
     for era in eras:
-        eras_by_name.setdefault(era.name, []).append(era)
-        eras_by_name.setdefault(era.romanised, []).append(era)
+        for key in dict.fromkeys((era.name, fold(era.name), era.romanised)):
+            eras_by_name.setdefault(key, []).append(era)
     return Tables(
         dynasties=dynasties,
         eras=tuple(eras),
