@@ -35,6 +35,7 @@ with warnings.catch_warnings():
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+    from starlette.types import ASGIApp
 
 CHROMIUM = Path(os.environ.get("WENYUAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -61,7 +62,14 @@ def client(sample_platform: Platform) -> Iterator[TestClient]:
 @contextmanager
 def serving(platform: Platform) -> Iterator[str]:
     """Serve the real app over ``platform`` with uvicorn on 127.0.0.1; yields the base URL."""
-    app = create_app(platform.settings, platform=platform)
+    with serving_app(create_app(platform.settings, platform=platform)) as base_url:
+        yield base_url
+
+
+@contextmanager
+def serving_app(app: ASGIApp) -> Iterator[str]:
+    """Serve an ASGI ``app`` that answers ``/healthz`` (the platform's, a witness's) with
+    uvicorn on 127.0.0.1, in a thread; yields the base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

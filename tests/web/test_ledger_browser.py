@@ -3,6 +3,12 @@
 A module-scoped server runs the app over a fresh platform whose ledger checkpoints every
 50 ms; statements are registered through the JSON API as a client would. Tampered receipts
 are served by intercepting the receipt request with Playwright's ``route``.
+
+A second platform needs the cosignature of a real witness (the witness app served by uvicorn
+in-process, following both logs of the chain), so step 4 is checked for real, and its
+ledger is rotated to check rows of an earlier log against that log's key. Where a tampered
+receipt fails, the Python verifier (``verify_receipt``) is asked about the same bundle and
+the browser must name the same step.
 """
 
 from __future__ import annotations
@@ -10,8 +16,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +28,25 @@ import pytest
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.web.conftest import serving
+from tests.web.conftest import serving, serving_app
+from wenyuan.api.witness import create_witness_app
 from wenyuan.app import Platform
-from wenyuan.core.config import Settings
-from wenyuan.ledger import asset_id_for, encode_leaf, make_register
+from wenyuan.app.ledger import ledger_signer
+from wenyuan.core.config import Settings, WitnessSetting
+from wenyuan.ledger import (
+    HTTPWitness,
+    Ledger,
+    NoteSigner,
+    NoteVerifier,
+    VerificationError,
+    Witness,
+    asset_id_for,
+    encode_leaf,
+    make_register,
+    make_transfer,
+    verify_receipt,
+)
+from wenyuan.ledger.witness import MemoryWitnessState
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route
@@ -44,9 +68,31 @@ def ledger_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         platform.close()
 
 
-def _register(base_url: str, content: bytes, title: str) -> str:
-    """Sign a register statement with a new key, POST its leaf, return the asset id."""
-    key = Ed25519PrivateKey.generate()
+def _post_leaf(base_url: str, leaf: bytes) -> Bundle:
+    """POST a statement leaf, waiting for its receipt; return the receipt bundle."""
+    request = urllib.request.Request(
+        f"{base_url}/api/ledger/statements?wait=10",
+        data=leaf,
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=15) as response:
+        assert response.status == 201
+        bundle: Bundle = json.load(response)
+    return bundle
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=15) as response:
+        return json.load(response)
+
+
+def _register(
+    base_url: str, content: bytes, title: str, key: Ed25519PrivateKey | None = None
+) -> str:
+    """Sign a register statement (with a new key unless given), POST its leaf, return the
+    asset id."""
+    key = key or Ed25519PrivateKey.generate()
     content_sha256 = hashlib.sha256(content).hexdigest()
     leaf = encode_leaf(
         make_register(
@@ -57,14 +103,7 @@ def _register(base_url: str, content: bytes, title: str) -> str:
             creators=["王羲之", 'A "quoted"\tname'],
         )
     )
-    request = urllib.request.Request(
-        f"{base_url}/api/ledger/statements?wait=10",
-        data=leaf,
-        headers={"content-type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=15) as response:
-        assert response.status == 201
+    _post_leaf(base_url, leaf)
     return asset_id_for(content_sha256)
 
 
@@ -88,13 +127,15 @@ def ledger_page(chromium: Browser, ledger_server: str) -> Iterator[Page]:
     context.close()
 
 
-def _verify(page: Page, asset_id: str, lang: str = "en") -> list[tuple[str, str]]:
-    """Open the asset's page, click its first verify button, return (class, text) per step."""
+def _verify(page: Page, asset_id: str, lang: str = "en", row: int = 0) -> list[tuple[str, str]]:
+    """Open the asset's page, click the verify button of history ``row``, return (class,
+    text) per step shown in that row."""
     page.goto(f"/ledger/assets/{asset_id}?lang={lang}")
     page.wait_for_selector("#history[data-ready=true]")
-    page.click("button.verify >> nth=0")
-    page.wait_for_selector(".verify-result.passed, .verify-result.failed")
-    items = page.locator("tr.verify-row >> nth=0").locator(".verify-steps li")
+    page.locator("button.verify").nth(row).click()
+    steps = page.locator("tr.verify-row").nth(row)
+    steps.locator(".verify-result.passed, .verify-result.failed").wait_for()
+    items = steps.locator(".verify-steps li")
     return [
         (str(items.nth(i).get_attribute("class")), items.nth(i).inner_text())
         for i in range(items.count())
@@ -205,3 +246,281 @@ def test_the_ledger_page_screenshot_is_a_png(
     path = tmp_path / "ledger.png"
     ledger_page.screenshot(path=str(path), full_page=True)
     assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+# -- a witnessed ledger and its rotation -----------------------------------------------------
+
+WITNESSED_ORIGIN = "wenyuan.test/witnessed"
+ROTATED_ORIGIN = "wenyuan.test/witnessed/2"
+WITNESS_NAME = "witness.test/w1"
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessedLedger:
+    """A platform served over HTTP whose checkpoints need one real witness's cosignature."""
+
+    base_url: str
+    platform: Platform
+    #: origin → the log's verifier key, for both logs of the chain (the second after rotation).
+    log_vkeys: dict[str, str]
+    witness_vkey: str
+
+
+@contextmanager
+def witnessed_ledger(data_dir: Path) -> Iterator[WitnessedLedger]:
+    """Serve a witness following both logs, then the app over a platform with a quorum of
+    one; the logs' keys are made first, so the witness knows them."""
+    plain = Settings(data_dir=data_dir, ledger_origin=WITNESSED_ORIGIN)
+    log_vkeys = {o: ledger_signer(plain, o).vkey() for o in (WITNESSED_ORIGIN, ROTATED_ORIGIN)}
+    signer = NoteSigner.generate(WITNESS_NAME)
+    witness = Witness(
+        signer,
+        MemoryWitnessState(),
+        {origin: NoteVerifier.from_vkey(vkey) for origin, vkey in log_vkeys.items()},
+    )
+    witness_vkey = signer.cosignature_verifier().vkey()
+    with serving_app(create_witness_app(witness)) as witness_url:
+        settings = Settings(
+            data_dir=data_dir,
+            ledger_origin=WITNESSED_ORIGIN,
+            ledger_witnesses=[WitnessSetting(url=witness_url, vkey=witness_vkey)],
+            ledger_quorum=1,
+            ledger_checkpoint_interval=0.05,
+        )
+        platform = Platform(settings)
+        try:
+            with serving(platform) as base_url:
+                yield WitnessedLedger(base_url, platform, log_vkeys, witness_vkey)
+        finally:
+            ledger = platform.ledger
+            platform.close()
+            _close_witness_clients(ledger)
+
+
+def _close_witness_clients(ledger: Ledger) -> None:
+    """Close the HTTP clients of a closed ledger's witnesses.
+
+    ``Ledger.close`` leaves them open (reported to the ledger's maintainers); their sockets
+    would otherwise be collected later with a ResourceWarning, failing an unrelated test.
+    """
+    for witness in ledger.checkpointer.witnesses:
+        if isinstance(witness, HTTPWitness):
+            witness.close()
+
+
+@pytest.fixture(scope="module")
+def witnessed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WitnessedLedger]:
+    """A witnessed ledger with one log (never rotated)."""
+    with witnessed_ledger(tmp_path_factory.mktemp("ledger-witnessed")) as ledger:
+        yield ledger
+
+
+@pytest.fixture(scope="module")
+def witnessed_asset(witnessed: WitnessedLedger) -> str:
+    """An asset registered in the witnessed ledger, after another (a proof of some hashes)."""
+    _register(witnessed.base_url, b"zhaoyuan", "照夜白图")
+    return _register(witnessed.base_url, b"wufu", "五牛图")
+
+
+def _witnessed_page(chromium: Browser, base_url: str) -> Page:
+    context = chromium.new_context(base_url=base_url, viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+@pytest.fixture
+def witnessed_page(chromium: Browser, witnessed: WitnessedLedger) -> Iterator[Page]:
+    page = _witnessed_page(chromium, witnessed.base_url)
+    yield page
+    page.context.close()
+
+
+def _python_step(bundle: Bundle, log_vkey: str, witness_vkey: str) -> int:
+    """The step at which the Python verifier fails ``bundle`` (quorum 1), 0 if it passes."""
+    try:
+        verify_receipt(bundle, log_vkey, witness_keys=[witness_vkey], quorum=1)
+    except VerificationError as exc:
+        return exc.step
+    return 0
+
+
+def _cosignature_line(bundle: Bundle) -> tuple[str, str]:
+    """(the note without the witness's cosignature line, that line)."""
+    lines = bundle["checkpoint"].split("\n")
+    [line] = [x for x in lines if x.startswith(f"— {WITNESS_NAME} ")]
+    return "\n".join(x for x in lines if x != line), line
+
+
+def _remove_cosignature(bundle: Bundle) -> None:
+    bundle["checkpoint"], _ = _cosignature_line(bundle)
+
+
+def _flip_cosignature_byte(at: int) -> Callable[[Bundle], None]:
+    """Flip byte ``at`` of the cosignature: 0-3 key id, 4-11 timestamp, 12- signature."""
+
+    def tamper(bundle: Bundle) -> None:
+        _, line = _cosignature_line(bundle)
+        name, encoded = line.removeprefix("— ").split(" ")
+        raw = bytearray(base64.b64decode(encoded))
+        raw[at] ^= 0x01
+        flipped = f"— {name} {base64.b64encode(bytes(raw)).decode()}"
+        bundle["checkpoint"] = bundle["checkpoint"].replace(line, flipped)
+
+    return tamper
+
+
+def test_a_witnessed_receipt_passes_all_seven_steps_with_the_cosignature_counted(
+    witnessed_page: Page, witnessed: WitnessedLedger, witnessed_asset: str
+) -> None:
+    """With a quorum of one and the witness's key on the page, step 4 checks the witness's
+    cosignature/v1 and passes, naming the witness; the Python verifier agrees."""
+    state = _get_json(f"{witnessed.base_url}/api/ledger/assets/{witnessed_asset}")["state"]
+    bundle = _get_json(f"{witnessed.base_url}/api/ledger/entries/{state['registered_at']}/receipt")
+    assert f"— {WITNESS_NAME} " in bundle["checkpoint"]
+    vkey = witnessed.log_vkeys[WITNESSED_ORIGIN]
+    assert _python_step(bundle, vkey, witnessed.witness_vkey) == 0
+
+    steps = _verify(witnessed_page, witnessed_asset)
+
+    assert [cls for cls, _ in steps] == ["passed"] * 7, steps
+    assert "cosigned by 1 of the page's witnesses (quorum 1)" in steps[3][1]
+    assert WITNESS_NAME in steps[3][1]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "failed_step", "reason"),
+    [
+        pytest.param(
+            _remove_cosignature, 4, "0 of the trusted witnesses cosigned", id="no-cosignature"
+        ),
+        # A known witness's line that does not verify breaks the note (c2sp.org/signed-note):
+        # the Python verifier stops at step 2, and so does the browser.
+        pytest.param(
+            _flip_cosignature_byte(40), 2, f"cosignature of witness {WITNESS_NAME}", id="sig-byte"
+        ),
+        pytest.param(
+            _flip_cosignature_byte(11), 2, f"cosignature of witness {WITNESS_NAME}", id="time"
+        ),
+        # Another key id: a line of an unknown key, ignored, so no witness cosigned.
+        pytest.param(
+            _flip_cosignature_byte(0), 4, "0 of the trusted witnesses cosigned", id="key-id"
+        ),
+    ],
+)
+def test_a_tampered_cosignature_fails_where_the_python_verifier_fails(
+    witnessed_page: Page,
+    witnessed: WitnessedLedger,
+    witnessed_asset: str,
+    tamper: Callable[[Bundle], None],
+    failed_step: int,
+    reason: str,
+) -> None:
+    """A receipt whose cosignature is removed or altered fails at the step ``verify_receipt``
+    names for the same bundle."""
+    served: list[Bundle] = []
+
+    def serve_tampered(route: Route) -> None:
+        bundle = route.fetch().json()
+        tamper(bundle)
+        served.append(bundle)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(bundle))
+
+    witnessed_page.route("**/api/ledger/entries/*/receipt", serve_tampered)
+
+    steps = _verify(witnessed_page, witnessed_asset)
+
+    [bundle] = served
+    vkey = witnessed.log_vkeys[WITNESSED_ORIGIN]
+    assert _python_step(bundle, vkey, witnessed.witness_vkey) == failed_step
+    assert [cls for cls, _ in steps] == ["passed"] * (failed_step - 1) + ["failed"], steps
+    assert reason in steps[-1][1]
+
+
+@pytest.fixture(scope="module")
+def rotated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WitnessedLedger, str]]:
+    """A witnessed ledger with an asset registered in its first log, the ledger rotated to
+    ``ROTATED_ORIGIN``, and the asset transferred in the new log; yields it and the asset."""
+    with witnessed_ledger(tmp_path_factory.mktemp("ledger-rotated")) as ledger:
+        owner = Ed25519PrivateKey.generate()
+        asset_id = _register(ledger.base_url, b"guanxiu", "十六罗汉图", owner)
+        first_log = ledger.platform.ledger
+        ledger.platform.rotate_ledger(ROTATED_ORIGIN)
+        _close_witness_clients(first_log)
+        state = _get_json(f"{ledger.base_url}/api/ledger/assets/{asset_id}")["state"]
+        buyer = Ed25519PrivateKey.generate()
+        transfer = make_transfer(owner, asset=asset_id, prev=state["head"], to=buyer.public_key())
+        bundle = _post_leaf(ledger.base_url, encode_leaf(transfer))
+        assert bundle["origin"] == ROTATED_ORIGIN
+        yield ledger, asset_id
+
+
+@pytest.fixture
+def rotated_page(chromium: Browser, rotated: tuple[WitnessedLedger, str]) -> Iterator[Page]:
+    page = _witnessed_page(chromium, rotated[0].base_url)
+    yield page
+    page.context.close()
+
+
+def test_after_a_rotation_each_row_verifies_against_its_own_logs_key(
+    rotated_page: Page, rotated: tuple[WitnessedLedger, str]
+) -> None:
+    """The register row (first log) and the transfer row (the new log) both pass all seven
+    steps, each on a checkpoint of its own log signed by that log's key; the page names
+    each row's log."""
+    ledger, asset_id = rotated
+    old_key, new_key = (
+        ledger.log_vkeys[o].split("+")[:2] for o in (WITNESSED_ORIGIN, ROTATED_ORIGIN)
+    )
+    requested: list[str] = []
+    rotated_page.on("request", lambda request: requested.append(request.url))
+
+    register = _verify(rotated_page, asset_id, row=0)
+    transfer = _verify(rotated_page, asset_id, row=1)
+
+    assert rotated_page.locator("tr.statement td.log").all_inner_texts() == [
+        WITNESSED_ORIGIN,
+        ROTATED_ORIGIN,
+    ]
+    for steps, origin, key in (
+        (register, WITNESSED_ORIGIN, old_key),
+        (transfer, ROTATED_ORIGIN, new_key),
+    ):
+        assert [cls for cls, _ in steps] == ["passed"] * 7, steps
+        assert "+".join(key) in steps[1][1]
+        assert f"{origin} · " in steps[2][1]
+        assert WITNESS_NAME in steps[3][1]
+    receipts = [
+        urllib.parse.urlsplit(u) for u in requested if u.endswith("/receipt") or "/receipt?" in u
+    ]
+    assert [urllib.parse.parse_qs(u.query).get("log") for u in receipts] == [
+        [WITNESSED_ORIGIN],
+        None,
+    ]
+
+
+def test_an_earlier_logs_row_refuses_a_receipt_of_the_open_log(
+    rotated_page: Page, rotated: tuple[WitnessedLedger, str]
+) -> None:
+    """The register row asks for its log's receipt; served the open log's entry of the same
+    index instead (signed by the new key), it fails at step 2, as the Python verifier does
+    with the old log's key."""
+    ledger, asset_id = rotated
+    served: list[Bundle] = []
+
+    def serve_other_log(route: Route) -> None:
+        url = urllib.parse.urlsplit(route.request.url)
+        assert urllib.parse.parse_qs(url.query)["log"] == [WITNESSED_ORIGIN]
+        bundle = route.fetch(url=f"{url.scheme}://{url.netloc}{url.path}").json()
+        served.append(bundle)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(bundle))
+
+    rotated_page.route("**/api/ledger/entries/*/receipt?*", serve_other_log)
+
+    steps = _verify(rotated_page, asset_id, row=0)
+
+    [bundle] = served
+    assert bundle["origin"] == ROTATED_ORIGIN
+    vkey = ledger.log_vkeys[WITNESSED_ORIGIN]
+    assert _python_step(bundle, vkey, ledger.witness_vkey) == 2
+    assert [cls for cls, _ in steps] == ["passed", "failed"], steps
+    assert "no signature by wenyuan.test/witnessed" in steps[-1][1]

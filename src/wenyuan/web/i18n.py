@@ -204,8 +204,8 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "verify_no_quorum": {"zh": "本日志不要求见证者联署", "en": "this log needs no witnesses"},
     "verify_witnesses_ok": {
-        "zh": "{count} 个见证者联署（需要 {quorum} 个）：{names}",
-        "en": "{count} witnesses cosigned (quorum {quorum}): {names}",
+        "zh": "页面所列见证者中有 {count} 个联署（需要 {quorum} 个）：{names}",
+        "en": "cosigned by {count} of the page's witnesses (quorum {quorum}): {names}",
     },
     "verify_r_fetch": {
         "zh": "无法获取回执（{detail}）",
