@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -19,8 +20,10 @@ from hypothesis import strategies as st
 from tests.web.conftest import TestClient
 from wenyuan.app import Platform
 from wenyuan.asgi import create_app
-from wenyuan.core.config import Settings
+from wenyuan.core.config import Settings, WitnessSetting
 from wenyuan.ledger import (
+    HTTPWitness,
+    NoteSigner,
     asset_id_for,
     encode_leaf,
     encode_public_key,
@@ -35,7 +38,10 @@ from wenyuan.web.ledger_pages import (
     VERIFY_KEYS,
     AssetContext,
     LedgerContext,
+    LogKey,
     growth_bars,
+    log_chain,
+    receipt_url,
     short_key,
     verify_messages,
 )
@@ -253,9 +259,179 @@ def test_asset_page_hands_verify_js_the_key_and_its_texts(
     match = re.search(r'id="verify-messages">(.*?)</script>', response.text, re.S)
     assert match is not None
     assert json.loads(match.group(1)) == verify_messages(lang)
+    assert _verify_keys(response.text) == {
+        "logs": {summary["origin"]: summary["vkey"]},
+        "witnesses": [],
+        "quorum": summary["quorum"],
+    }
     assert verify_messages(lang)["verify_step_1"] == (
         "读取回执" if lang == "zh" else "Read the receipt"
     )
+
+
+def _verify_keys(text: str) -> Any:
+    """The keys an asset page hands verify.js (its #verify-keys JSON)."""
+    match = re.search(r'id="verify-keys">(.*?)</script>', text, re.S)
+    assert match is not None
+    return json.loads(match.group(1))
+
+
+WITNESS = NoteSigner.generate("witness.test/pages")
+
+
+@pytest.fixture
+def witnessed_client(sqlite_settings: Settings) -> Iterator[TestClient]:
+    """A client over a platform configured with one witness (unreachable: port 9 refuses)
+    and a quorum of 0, so statements get receipts without it."""
+    settings = sqlite_settings.model_copy(
+        update={
+            "ledger_checkpoint_interval": 0.05,
+            "ledger_quorum": 0,
+            "ledger_witnesses": [
+                WitnessSetting(url="http://127.0.0.1:9", vkey=WITNESS.cosignature_verifier().vkey())
+            ],
+        }
+    )
+    platform = Platform(settings)
+    try:
+        with TestClient(create_app(settings, platform=platform)) as client:
+            yield client
+    finally:
+        ledger = platform.ledger
+        platform.close()
+        for witness in ledger.checkpointer.witnesses:
+            if isinstance(witness, HTTPWitness):
+                witness.close()  # Ledger.close leaves the witnesses' HTTP clients open
+
+
+def test_asset_page_hands_verify_js_the_witness_keys_and_quorum(
+    witnessed_client: TestClient,
+) -> None:
+    """The configured witnesses' cosignature vkeys and the quorum are on the page for step 4."""
+    asset_id = _register(witnessed_client, Ed25519PrivateKey.generate(), b"w", "五牛图")
+    summary = witnessed_client.get("/api/ledger").json()
+
+    response = witnessed_client.get(f"/ledger/assets/{asset_id}")
+
+    ctx = _ctx(response)
+    assert isinstance(ctx, AssetContext)
+    vkey = WITNESS.cosignature_verifier().vkey()
+    assert ctx.witness_keys == [vkey]
+    assert _verify_keys(response.text) == {
+        "logs": {summary["origin"]: summary["vkey"]},
+        "witnesses": [vkey],
+        "quorum": 0,
+    }
+
+
+def test_asset_page_after_a_rotation_names_each_rows_log_and_key(
+    ledger_platform: Platform, ledger_client: TestClient
+) -> None:
+    """A row of the first log keeps that log's key and asks for its receipt with ?log=; the
+    page shows each row's log and the chain's keys, oldest first."""
+    owner = Ed25519PrivateKey.generate()
+    asset_id = _register(ledger_client, owner, b"rotated", "十六罗汉图")
+    first = ledger_client.get("/api/ledger").json()
+    new_origin = first["origin"] + "/2"
+    ledger_platform.rotate_ledger(new_origin)
+    _submit(
+        ledger_client,
+        encode_leaf(
+            make_transfer(
+                owner,
+                asset=asset_id,
+                prev=_head(ledger_client, asset_id),
+                to=Ed25519PrivateKey.generate().public_key(),
+            )
+        ),
+    )
+    second = ledger_client.get("/api/ledger").json()
+
+    response = ledger_client.get(f"/ledger/assets/{asset_id}", params={"lang": "en"})
+
+    ctx = _ctx(response)
+    assert isinstance(ctx, AssetContext)
+    assert ctx.chain == [
+        LogKey(first["origin"], first["vkey"]),
+        LogKey(new_origin, second["vkey"]),
+    ]
+    assert ctx.show_logs
+    assert [(h.log, h.kind) for h in ctx.history] == [
+        (first["origin"], "register"),
+        (new_origin, "transfer"),
+    ]
+    assert ctx.registered_time == ctx.history[0].issued_at
+    assert _verify_keys(response.text)["logs"] == {
+        first["origin"]: first["vkey"],
+        new_origin: second["vkey"],
+    }
+    tags = _Tags(response.text)
+    assert [b["data-log"] for b in tags.find("button", type="button")] == [
+        first["origin"],
+        new_origin,
+    ]
+    assert [t["data-log"] for t in tags.find("li") if "data-log" in t] == [
+        first["origin"],
+        new_origin,
+    ]
+    assert ">Log</th>" in response.text
+    assert f'<td class="log"><code>{html.escape(first["origin"])}</code></td>' in response.text
+    # Each row's JSON link is its own log's receipt, signed by that log's key.
+    for row, link in zip(ctx.history, tags.find("a", **{"class": "receipt"}), strict=True):
+        bundle = ledger_client.get(html.unescape(link["href"])).json()
+        assert (bundle["origin"], bundle["leaf_index"]) == (row.log, row.index)
+        assert bundle["checkpoint"].startswith(row.log + "\n")
+    assert "?log=" in ctx.history[0].receipt_url
+    assert "?" not in ctx.history[1].receipt_url
+
+
+def test_asset_page_of_one_log_does_not_name_logs(ledger_client: TestClient) -> None:
+    """Before any rotation the history has no log column and no chain list."""
+    asset_id = _register(ledger_client, Ed25519PrivateKey.generate(), b"one", "兰亭集序")
+
+    response = ledger_client.get(f"/ledger/assets/{asset_id}", params={"lang": "en"})
+
+    ctx = _ctx(response)
+    assert isinstance(ctx, AssetContext)
+    assert not ctx.show_logs
+    assert len(ctx.chain) == 1
+    assert 'class="log"' not in response.text
+    assert "log-chain" not in response.text
+
+
+_ORIGINS = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
+    min_size=1,
+    max_size=40,
+)
+
+
+@given(index=st.integers(0, 2**53), log=_ORIGINS, open_origin=_ORIGINS)
+def test_receipt_urls_name_only_an_earlier_log(index: int, log: str, open_origin: str) -> None:
+    """A receipt address asks for ``log=`` exactly when the entry is not in the open log,
+    and the query reads back as the log's origin, whatever characters it holds."""
+    url = urlsplit(receipt_url(index, log, open_origin))
+
+    assert url.path == f"/api/ledger/entries/{index}/receipt"
+    assert parse_qs(url.query) == ({} if log == open_origin else {"log": [log]})
+
+
+@given(
+    chain=st.lists(
+        st.fixed_dictionaries({"origin": _ORIGINS, "vkey": st.sampled_from(["", "k+1+a"])}),
+        max_size=4,
+        unique_by=lambda log: log["origin"],
+    ),
+    origin=_ORIGINS,
+)
+def test_the_log_chain_ends_in_the_open_log(chain: list[dict[str, str]], origin: str) -> None:
+    """The chain the page verifies with always ends in the open log with its own key, and
+    holds no log without a key."""
+    logs = log_chain(chain, origin, "open+0+key")
+
+    assert logs[-1] == LogKey(origin, logs[-1].vkey)
+    assert all(log.vkey for log in logs)
+    assert [log.origin for log in logs].count(origin) == 1
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
