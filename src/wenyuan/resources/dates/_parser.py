@@ -365,12 +365,14 @@ def _century(number: int) -> _Term:
 
 def _pick_era(eras: tuple[Era, ...], regnal: str | None, within: Dynasty | None) -> Era:
     """The era a repeated name means: the first (in preference order) of the dynasty named
-    just before it, if any; of those, the first long enough for the regnal year (永和九年 is
-    Eastern Jin's 353, as the Eastern Han's 永和 lasted six years)."""
+    just before it, else of a dynasty within its years (宋 for 北宋 and 南宋), if any; of
+    those, the first long enough for the regnal year (永和九年 is Eastern Jin's 353, as the
+    Eastern Han's 永和 lasted six years)."""
     candidates = eras
     if within is not None:
+        own = tuple(e for e in eras if e.dynasty.key == within.key)
         inside = tuple(e for e in eras if within.reign_from <= e.start and e.end <= within.end)
-        candidates = inside or eras
+        candidates = own or inside or eras
     if regnal is not None:
         number = _cn_int(regnal)
         for era in candidates:
