@@ -278,7 +278,8 @@ function readBundle(s) {
 function openNote(s) {
   if (typeof s.vkey !== "string") fail("verify_r_no_log_key", { log: s.log });
   const logKey = parseVkey(s.vkey, KEY_NOTE, "verify_r_vkey");
-  const witnesses = s.witnessKeys.map((vkey) =>
+  // Distinct witnesses: the same vkey listed twice is one witness.
+  const witnesses = [...new Set(s.witnessKeys)].map((vkey) =>
     parseVkey(vkey, KEY_COSIGNATURE, "verify_r_witness_key"),
   );
   const { text, signatures } = splitNote(s.bundle.checkpoint);
@@ -308,8 +309,7 @@ function openNote(s) {
   if (!verified.has(logKey)) fail("verify_r_unsigned", { name: logKey.name });
   s.text = text;
   s.witnesses = witnesses;
-  // Distinct witnesses: two vkeys on the page are two witnesses only if they differ.
-  s.cosigned = [...new Map(witnesses.filter((w) => verified.has(w)).map((w) => [w.vkey, w])).values()];
+  s.cosigned = witnesses.filter((w) => verified.has(w));
   return logKey.ident;
 }
 
