@@ -64,6 +64,12 @@ def test_a_statement_gets_a_receipt_that_verifies(client: TestClient) -> None:
 
     checkpoint = client.get("/ledger/checkpoint")
     assert checkpoint.headers["content-type"].startswith("text/plain")
+    assert checkpoint.headers["cache-control"] == "no-cache"
+    first = client.get("/ledger/tile/entries/000.p/1")
+    again = client.get(
+        "/ledger/tile/entries/000.p/1", headers={"if-none-match": first.headers["etag"]}
+    )
+    assert (first.status_code, again.status_code) == (200, 304)
     assert checkpoint.text == bundle["checkpoint"]
     reader = TileReader(lambda path: client.get(f"/ledger/{path}").content, 1)
     assert reader.leaf(0) == base64.b64decode(bundle["leaf"])
@@ -99,7 +105,7 @@ def test_refusals_are_problems_and_append_nothing(client: TestClient) -> None:
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
     assert client.get("/ledger/tile/0/x001/000").status_code == 404
-    assert client.get("/ledger/tile/0/0001").status_code == 422
+    assert client.get("/ledger/tile/0/0001").status_code == 404  # not a canonical tile path
 
 
 def test_proofs_over_http(client: TestClient) -> None:

@@ -167,6 +167,9 @@ def test_a_receipt_cosigned_by_a_witness_in_another_process(
     # open the log the server holds, pointing at --server.
     served = httpx.get(f"{url}/ledger/checkpoint", timeout=5).text
     assert "— witness.test.example/w1 " in served
+    status = _run(["ledger", "status", "--json"], server_env)  # reads beside the server
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["checkpoint"]["cosignatures"] == 1
     local = _run(
         ["ledger", "register", str(work), "--key", str(tmp_path / "museum.key"), "--title", "x"],
         env,

@@ -143,15 +143,21 @@ def test_binary_key_file_is_refused(tmp_path: Path) -> None:
         load_signer(path)
 
 
-def test_cosignature_verifier_loads_only_cosignature_keys(key_path: Path) -> None:
-    """A witness's 0x04 vkey loads as a cosignature verifier; a 0x01 vkey does not."""
+def test_a_witness_key_loads_from_its_cosignature_vkey_or_its_pub_file(key_path: Path) -> None:
+    """A witness's 0x04 vkey and its 0x01 .pub file give the same cosignature verifier; a
+    note verifier does not load from a 0x04 vkey; a private key is refused, never quoted."""
     signer = load_signer(key_path)
     cosigner_vkey = signer.cosignature_verifier().vkey()
-    assert load_cosignature_verifier(cosigner_vkey).key_id == signer.cosignature_verifier().key_id
-    with pytest.raises(KeyFormatError):
-        load_cosignature_verifier(public_key_path(key_path))
+    expected = signer.cosignature_verifier().key_id
+    assert load_cosignature_verifier(cosigner_vkey).key_id == expected
+    assert load_cosignature_verifier(public_key_path(key_path)).key_id == expected
     with pytest.raises(KeyFormatError):
         load_verifier(cosigner_vkey)
+    secret = key_path.read_text().strip()
+    with pytest.raises(KeyFormatError) as caught:
+        load_cosignature_verifier(secret)
+    assert secret.rsplit("+", 1)[-1] not in str(caught.value)
+    assert "private key" in str(caught.value)
 
 
 def test_invalid_name_writes_nothing(tmp_path: Path) -> None:

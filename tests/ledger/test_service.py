@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
 from wenyuan.core.errors import InvalidInput, NotFound
+from wenyuan.ledger.log import LogCorrupted, LogKeyMismatch
 from wenyuan.ledger.note import NoteSigner
 from wenyuan.ledger.service import Ledger, ReceiptPending
 from wenyuan.ledger.state import Refused
@@ -95,6 +97,9 @@ def test_every_altered_part_of_a_receipt_fails_at_its_step(
         ledger.append(_register(owner, b"object %d" % n, title=f"object {n}"))
     bundle = ledger.receipt(3, wait=5)
     _verify(bundle, log_signer, witness_signer)
+    # The checkpoint covering entry 3 may be of size 4 or 5, whichever was published first.
+    size_line = f"\n{bundle['tree_size']}\n"
+    bigger = f"\n{bundle['tree_size'] + 1}\n"
 
     def altered(change: Any) -> dict[str, Any]:
         copied = copy.deepcopy(bundle)
@@ -111,8 +116,8 @@ def test_every_altered_part_of_a_receipt_fails_at_its_step(
 
     cases = [
         (lambda b: b.pop("leaf"), 1),
-        (lambda b: b.update(checkpoint=b["checkpoint"].replace("\n5\n", "\n6\n")), 2),
-        (lambda b: b.update(tree_size=4), 3),
+        (lambda b: b.update(checkpoint=b["checkpoint"].replace(size_line, bigger)), 2),
+        (lambda b: b.update(tree_size=b["tree_size"] - 1), 3),
         (lambda b: b.update(statement={**b["statement"], "title": "forged"}), 6),
         (other_leaf, 6),
         (flip_proof, 7),
@@ -230,7 +235,7 @@ def test_bad_input_is_refused_and_nothing_is_appended(ledger: Ledger) -> None:
     assert ledger.log.size == 0
     with pytest.raises(NotFound):
         ledger.receipt(0)
-    ledger.checkpointer.close()  # no background publishing: the entry stays uncovered
+    ledger.checkpointer.stop()  # no background publishing: the entry stays uncovered
     ledger.append(leaf)
     with pytest.raises(ReceiptPending):
         ledger.receipt(0)
@@ -260,3 +265,42 @@ def test_state_survives_reopening_and_tiles_rebuild_the_tree(
         assert len(again.registry.check_replay()) == 301
     finally:
         again.close()
+
+
+def test_a_log_refuses_another_key_and_a_forged_checkpoint_row(
+    engine: Engine, log_signer: NoteSigner
+) -> None:
+    owner = Ed25519PrivateKey.generate()
+    first = Ledger(engine, log_signer, background=False)
+    first.append(_register(owner, b"seal"))
+    first.close()  # signs the checkpoint of size 1
+    with pytest.raises(LogKeyMismatch, match="restore the log's key file"):
+        Ledger(engine, NoteSigner.generate(ORIGIN), background=False)
+
+    # Changing an entry together with the unsigned root column beside the signed note is
+    # still caught: the check reads the note, verified with the log's key.
+    forged = _register(owner, b"forged seal", title="forged")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE ledger_entries SET leaf = :leaf"), {"leaf": forged})
+        conn.execute(
+            sa.text("UPDATE ledger_checkpoints SET root = :root"),
+            {"root": hashlib.sha256(b"\x00" + forged).digest()},
+        )
+    with pytest.raises(LogCorrupted, match="differs from the signed note"):
+        Ledger(engine, log_signer, background=False)
+
+
+def test_one_witness_key_given_twice_counts_once(
+    ledger: Ledger, log_signer: NoteSigner, witness_signer: NoteSigner
+) -> None:
+    ledger.append(_register(Ed25519PrivateKey.generate(), b"bell"))
+    bundle = ledger.receipt(0, wait=5)
+    key = witness_signer.cosignature_verifier().vkey()
+    with pytest.raises(VerificationError) as caught:
+        verify_receipt(bundle, log_signer.vkey(), witness_keys=[key, key], quorum=2)
+    assert caught.value.step == 4
+    # The witness's plain .pub vkey (type 0x01) works as its cosignature key too.
+    verified = verify_receipt(
+        bundle, log_signer.vkey(), witness_keys=[witness_signer.vkey()], quorum=1
+    )
+    assert verified.witnesses == (witness_signer.name,)

@@ -430,9 +430,11 @@ def test_a_tile_of_the_wrong_length_is_a_tile_error() -> None:
         return serve(path)[:-1] if path == "tile/0/001.p/44" else serve(path)
 
     reader = TileReader(fetch, 300)
-    assert reader.leaf(3) == _entry(3)  # tile/0/000 and its bundle are fine
     with pytest.raises(TileError, match=r"tile/0/001\.p/44 has 1407 bytes"):
         reader.root()
+    # Even an entry whose own tiles are fine is not believed without the tree's root.
+    with pytest.raises(TileError, match=r"tile/0/001\.p/44 has 1407 bytes"):
+        reader.leaf(3)
 
 
 def test_an_entry_that_does_not_match_its_tile_is_a_tile_error() -> None:
@@ -580,3 +582,25 @@ def test_the_mirror_fetcher_reads_only_mirror_paths(mirror_of_600: Path) -> None
     with pytest.raises(NotFound, match="tile/0/003"):
         fetch("tile/0/003")
     assert len(fetch("tile/0/000")) == 8192
+
+
+def test_a_forged_lower_tile_under_genuine_upper_tiles_is_caught() -> None:
+    """A server that keeps the genuine level-1 tile (so root() matches the checkpoint) but
+    forges a full level-0 tile and its bundle cannot pass a forged entry off."""
+    tree = _big_tree()
+    serve = _log_fetch(tree, 300)
+    forged_leaves = [b"forged %d" % i for i in range(256)]
+    forged = MerkleTree()
+    forged.extend([leaf_hash(x) for x in forged_leaves])
+
+    def fetch(path: str) -> bytes:
+        if path == "tile/0/000":
+            return forged.level_hashes(0, 0, 256)
+        if path == "tile/entries/000":
+            return encode_entries(forged_leaves)
+        return serve(path)
+
+    reader = TileReader(fetch, 300)
+    assert reader.root() == tree.root(300)  # the upper tile is genuine
+    with pytest.raises(TileError, match="do not lead to the tree's root"):
+        reader.leaf(5)

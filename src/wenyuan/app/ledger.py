@@ -53,6 +53,7 @@ __all__ = [
     "active_signer",
     "ledger_party_key",
     "ledger_signer",
+    "ledger_status",
     "load_ledger_sample",
     "mirror_ledger",
     "open_ledger",
@@ -228,3 +229,29 @@ def mirror_ledger(settings: Settings, directory: Path) -> tuple[int, list[str]]:
                 directory, log.tree, log.leaves, checkpoint.size, checkpoint.note
             )
             return checkpoint.size, written
+
+
+def ledger_status(settings: Settings) -> dict[str, Any]:
+    """The open log's origin, key, size, newest trusted checkpoint, witnesses and quorum,
+    read without taking the writer lock (beside a running server)."""
+    quorum = settings.ledger_quorum
+    if quorum is None:
+        quorum = len(settings.ledger_witnesses)
+    with _engine(settings) as engine:
+        origin = _active_origin(settings, engine)
+        with Log(engine, origin, writable=False) as log:
+            checkpoint = latest_checkpoint(log, quorum=quorum)
+            return {
+                "origin": origin,
+                "vkey": log.vkey,
+                "size": log.size,
+                "quorum": quorum,
+                "witnesses": [w.vkey.split("+", 1)[0] for w in settings.ledger_witnesses],
+                "checkpoint": None
+                if checkpoint is None
+                else {
+                    "size": checkpoint.size,
+                    "cosignatures": checkpoint.cosignatures,
+                    "created_at": checkpoint.created_at.isoformat(),
+                },
+            }

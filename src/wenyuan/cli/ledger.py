@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from wenyuan.app.ledger import active_signer, mirror_ledger, replay_ledger
+from wenyuan.app.ledger import active_signer, ledger_status, mirror_ledger, replay_ledger
 from wenyuan.cli.main import _fail, _platform, _print_json, _settings, err, out
 from wenyuan.core.errors import InvalidInput, WenyuanError
 from wenyuan.ledger import (
@@ -321,9 +321,10 @@ def rotate(
     if as_json:
         _print_json(bundle)
         return
+    late = "" if "checkpoint" in bundle else " (its receipt waits for the witnesses' quorum)"
     out.print(
-        f"Handed over at entry {bundle['leaf_index']} of {bundle['origin']}; statements now go "
-        f"to {new_origin}.",
+        f"Handed over at entry {bundle['leaf_index']} of {bundle['origin']}{late}; statements "
+        f"now go to {new_origin}.",
         highlight=False,
     )
     sys.stdout.write(new_key + "\n")
@@ -369,13 +370,13 @@ def mirror(
 
 @ledger_app.command("status")
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """The log's size, newest checkpoint, witnesses and quorum.
+    """The log's size, newest checkpoint, witnesses and quorum (only reads: runs beside a
+    server).
 
     Example: wenyuan ledger status
     """
     try:
-        with _platform() as platform:
-            summary = platform.ledger.summary()
+        summary = ledger_status(_settings())
     except WenyuanError as exc:
         _fail(exc)
     if as_json:
@@ -383,8 +384,8 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     else:
         checkpoint = summary["checkpoint"] or {}
         out.print(
-            f"{summary['origin']}: {summary['size']:,} entries, {summary['assets']:,} assets; "
-            f"checkpoint size {checkpoint.get('size', 0):,}; quorum {summary['quorum']} of "
+            f"{summary['origin']}: {summary['size']:,} entries; trusted checkpoint size "
+            f"{checkpoint.get('size', 0):,}; quorum {summary['quorum']} of "
             f"{len(summary['witnesses'])} witnesses",
             highlight=False,
         )

@@ -19,7 +19,7 @@ from wenyuan.ledger.keys import (
     load_signer,
     load_verifier,
 )
-from wenyuan.ledger.log import MAX_LEAF_BYTES, Log, LogBusy, LogCorrupted
+from wenyuan.ledger.log import MAX_LEAF_BYTES, Log, LogBusy, LogCorrupted, LogKeyMismatch
 from wenyuan.ledger.merkle import EMPTY_ROOT, HASH_SIZE, MerkleTree, leaf_hash, node_hash
 from wenyuan.ledger.note import (
     Checkpoint,
@@ -74,6 +74,7 @@ from wenyuan.ledger.witness import (
     FileWitnessState,
     InconsistentCheckpoint,
     LocalWitness,
+    MemoryWitnessState,
     SizeMismatch,
     Witness,
 )
@@ -111,6 +112,8 @@ __all__ = [
     "LogBusy",
     "LogCorrupted",
     "LogFrozen",
+    "LogKeyMismatch",
+    "MemoryWitnessState",
     "MerkleTree",
     "NoteError",
     "NoteSigner",

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
-from wenyuan.core.errors import StorageError, WenyuanError
+from wenyuan.core.errors import InvalidInput, StorageError, WenyuanError
 from wenyuan.ledger import tables
 from wenyuan.ledger.log import Log
 from wenyuan.ledger.note import Checkpoint, NoteSigner, sign_note
@@ -83,7 +83,10 @@ class Checkpointer:
         self.witnesses = list(witnesses)
         self.quorum = len(self.witnesses) if quorum is None else quorum
         if not 0 <= self.quorum <= len(self.witnesses):
-            raise ValueError(f"a quorum of {self.quorum} needs that many witnesses")
+            raise InvalidInput(
+                f"a quorum of {self.quorum} cosignatures needs at least that many witnesses "
+                f"({len(self.witnesses)} configured)"
+            )
         self.interval = interval
         self._witness_sizes: dict[str, int] = {}
         self._publish_lock = threading.Lock()
@@ -101,7 +104,8 @@ class Checkpointer:
             self._thread.daemon = True
             self._thread.start()
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Stop publishing in the background (``publish`` still works)."""
         self._stop.set()
         with self._changed:
             self._changed.notify_all()
@@ -109,12 +113,22 @@ class Checkpointer:
             self._thread.join()
             self._thread = None
 
+    def close(self) -> None:
+        """Stop, and close the witnesses' connections."""
+        self.stop()
+        for witness in self.witnesses:
+            closer = getattr(witness, "close", None)  # an HTTP witness holds a connection
+            if callable(closer):
+                closer()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 self.publish()
             except WenyuanError as exc:
                 log.error("ledger.checkpoint_failed", error=exc.detail)
+            except Exception:  # the thread must outlive any one failure, or receipts stop
+                log.exception("ledger.checkpoint_crashed")
             self._stop.wait(self.interval)
 
     # -- publishing ---------------------------------------------------------------------------

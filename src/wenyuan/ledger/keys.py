@@ -17,7 +17,7 @@ from pathlib import Path
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
 from wenyuan.core.files import fsync_dir, replace_atomically
-from wenyuan.ledger.note import CosignatureVerifier, NoteSigner, NoteVerifier
+from wenyuan.ledger.note import CosignatureVerifier, NoteSigner, NoteVerifier, witness_verifier
 
 __all__ = [
     "InsecureKeyFile",
@@ -127,9 +127,9 @@ def load_signer(path: Path) -> NoteSigner:
     if len(data) > _MAX_KEY_FILE:
         raise InvalidInput(f"{path} is too large to be a signer key", path=str(path))
     try:
-        text = data.decode("ascii")
+        text = data.decode("utf-8")  # key names may be any Unicode the spec allows
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path} is not a signer key (not ASCII)", path=str(path)) from exc
+        raise InvalidInput(f"{path} is not a signer key (not UTF-8)", path=str(path)) from exc
     return NoteSigner.from_signer_key(text.removesuffix("\n"))
 
 
@@ -159,6 +159,7 @@ def load_verifier(text_or_path: str | Path) -> NoteVerifier:
 def load_cosignature_verifier(text_or_path: str | Path) -> CosignatureVerifier:
     """A witness's cosignature verifier from vkey text (``str``) or a file (``Path``).
 
-    Raise ``KeyFormatError`` unless it is a ``cosignature/v1`` vkey (type 0x04).
+    Either the witness's cosignature vkey (type 0x04, what ``wenyuan ledger witness``
+    prints) or its note vkey (type 0x01, its ``.pub`` file) is accepted.
     """
-    return CosignatureVerifier.from_vkey(_vkey_text(text_or_path))
+    return witness_verifier(_vkey_text(text_or_path))

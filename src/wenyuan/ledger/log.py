@@ -40,8 +40,17 @@ from wenyuan.core.db import driver_sql
 from wenyuan.core.errors import Conflict, InvalidInput, StorageError
 from wenyuan.ledger import tables
 from wenyuan.ledger.merkle import MerkleTree
+from wenyuan.ledger.note import Checkpoint, NoteVerifier, open_note
 
-__all__ = ["MAX_LEAF_BYTES", "BatchHook", "Log", "LogBusy", "LogCorrupted", "Pending"]
+__all__ = [
+    "MAX_LEAF_BYTES",
+    "BatchHook",
+    "Log",
+    "LogBusy",
+    "LogCorrupted",
+    "LogKeyMismatch",
+    "Pending",
+]
 
 MAX_LEAF_BYTES = 65_535
 """A tlog-tiles entries bundle gives each entry a 16-bit length; no leaf may be longer."""
@@ -57,6 +66,14 @@ class LogBusy(Conflict):
 
     title = "Log is open elsewhere"
     type_slug = "log-busy"
+
+
+class LogKeyMismatch(Conflict):
+    """The key given for a log is not the key the log was created with: restore the log's
+    key file (or rotate the log with the old key, ``wenyuan ledger rotate``)."""
+
+    title = "Wrong key for this log"
+    type_slug = "log-key-mismatch"
 
 
 class LogCorrupted(StorageError):
@@ -107,6 +124,8 @@ class Log:
         self._lock_file: IO[bytes] | None = None
         self._conn: Connection | None = None
         self._closed = False
+        self._failed: str | None = None
+        self.vkey = vkey
         self.log_id = self._log_row(vkey)
         if writable:
             self._take_writer_lock()
@@ -188,15 +207,37 @@ class Log:
         return self._tree.size - start
 
     def check_against_checkpoint(self) -> int | None:
-        """Check the tree against the newest stored checkpoint; returns its size, if any."""
+        """Check the tree against the newest stored checkpoint; returns its size, if any.
+
+        Where the log's key is known, the size and root are taken from the checkpoint's
+        signed note (verified with that key), not from the columns beside it, which anyone
+        with write access to the database could change along with an entry.
+        """
         sql = (
-            "SELECT size, root FROM ledger_checkpoints WHERE log_id = ? ORDER BY size DESC LIMIT 1"
+            "SELECT size, root, note FROM ledger_checkpoints WHERE log_id = ? "
+            "ORDER BY size DESC LIMIT 1"
         )
         with self.engine.connect() as conn:
             row = conn.exec_driver_sql(driver_sql(conn, sql), (self.log_id,)).first()
         if row is None:
             return None
         size, root = int(row[0]), bytes(row[1])
+        if self.vkey:
+            try:
+                opened = open_note(str(row[2]), [NoteVerifier.from_vkey(self.vkey)])
+                signed = Checkpoint.parse(opened.text)
+            except InvalidInput as exc:
+                raise LogCorrupted(
+                    f"the newest checkpoint stored for log {self.origin!r} is not signed by its "
+                    f"key: {exc}",
+                    checkpoint_size=size,
+                ) from exc
+            if (signed.size, signed.root_hash) != (size, root):
+                raise LogCorrupted(
+                    f"the stored size or root of log {self.origin!r}'s checkpoint differs from "
+                    "the signed note",
+                    checkpoint_size=size,
+                )
         if size > self.size:
             raise LogCorrupted(
                 f"log {self.origin!r} signed a checkpoint of size {size} but holds {self.size} "
@@ -228,6 +269,8 @@ class Log:
         """
         if not self.writable or self._closed:
             raise StorageError(f"log {self.origin!r} is not open for writing")
+        if self._failed:
+            raise StorageError(self._failed)
         if not leaves:
             raise InvalidInput("nothing to append")
         for position, leaf in enumerate(leaves):
@@ -293,6 +336,10 @@ class Log:
             self._commit(conn, batch)
 
     def _commit(self, conn: Connection, batch: list[Pending]) -> None:
+        if self._failed:
+            for item in batch:
+                item.future.set_exception(StorageError(self._failed))
+            return
         start = next_index = self._tree.size
         base = self.log_id * tables.LOG_SPAN
         rows: list[tuple[int, bytes]] = []
@@ -313,6 +360,13 @@ class Log:
                 else StorageError(f"appending {len(rows)} ledger entries failed: {exc}")
             )
             log.error("ledger.append_failed", origin=self.origin, entries=len(rows), error=str(exc))
+            if conn.invalidated:
+                # The session that held the writer lock (and synchronous=FULL) is gone: a
+                # reconnect would have neither, so this log takes no more appends.
+                self._failed = (
+                    f"log {self.origin!r} lost its database connection and with it the writer "
+                    "lock; restart the server"
+                )
             for item in batch:
                 item.future.set_exception(error)
             return
@@ -326,12 +380,23 @@ class Log:
     # -- set-up -------------------------------------------------------------------------------
 
     def _log_row(self, vkey: str) -> int:
-        select = sa.select(tables.logs.c.id).where(tables.logs.c.origin == self.origin)
+        columns = sa.select(tables.logs.c.id, tables.logs.c.vkey)
+        select = columns.where(tables.logs.c.origin == self.origin)
         try:
             with self.engine.begin() as conn:
-                found = conn.execute(select).scalar()
+                found = conn.execute(select).first()
                 if found is not None:
-                    return int(found)
+                    stored = str(found[1] or "")
+                    if vkey and stored and vkey != stored:
+                        raise LogKeyMismatch(
+                            f"log {self.origin!r} is signed by {stored}, not by the key given "
+                            f"({vkey}); restore the log's key file from a backup (a new key "
+                            "needs `wenyuan ledger rotate`, which the old key signs)",
+                            stored_vkey=stored,
+                            given_vkey=vkey,
+                        )
+                    self.vkey = stored or vkey
+                    return int(found[0])
                 if not self.writable:
                     raise InvalidInput(f"there is no log with origin {self.origin!r}")
                 conn.execute(
@@ -339,7 +404,8 @@ class Log:
                         origin=self.origin, vkey=vkey, created_at=datetime.now(UTC)
                     )
                 )
-                return int(conn.execute(select).scalar_one())
+                self.vkey = vkey
+                return int(conn.execute(select).one()[0])
         except SQLAlchemyError as exc:
             raise StorageError(f"opening log {self.origin!r} failed: {exc}") from exc
 

@@ -60,6 +60,7 @@ def write_mirror(
         raise InvalidInput(f"tree size {size} is not in 0..{tree.size}", size=size)
     _check_checkpoint(checkpoint_note, size, tree.root(size))
     root = Path(directory)
+    _check_same_log(root, checkpoint_note)
     written: list[str] = []
     for address in tiles_for_size(size):
         path = address.path()
@@ -112,6 +113,24 @@ def _check_checkpoint(note: str, size: int, root_hash: bytes) -> None:
         raise InvalidInput(
             f"the checkpoint's third line {lines[2]!r} is not the root hash of size {size}",
             line=3,
+        )
+
+
+def _check_same_log(directory: Path, note: str) -> None:
+    """A folder mirrors one log: its full tiles are kept across runs, so a checkpoint of
+    another log (another origin, e.g. after a key rotation) must go to a folder of its own."""
+    try:
+        existing = (directory / CHECKPOINT_PATH).read_text("utf-8")
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StorageError(f"cannot read the mirror's checkpoint in {directory}: {exc}") from exc
+    old_origin, new_origin = existing.split("\n", 1)[0], note.split("\n", 1)[0]
+    if old_origin != new_origin:
+        raise Conflict(
+            f"{directory} mirrors the log {old_origin!r}; write {new_origin!r} to a folder of "
+            "its own",
+            directory=str(directory),
         )
 
 

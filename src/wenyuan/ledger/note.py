@@ -50,6 +50,7 @@ __all__ = [
     "parse_vkey",
     "sign_note",
     "split_note",
+    "witness_verifier",
 ]
 
 ALG_ED25519 = 0x01
@@ -314,6 +315,14 @@ class CosignatureVerifier(_Ed25519Verifier):
         return cls(*cls._parse(vkey))
 
 
+def witness_verifier(vkey: str) -> CosignatureVerifier:
+    """A witness's cosignature verifier from its cosignature vkey (type 0x04) or from its
+    plain note vkey (type 0x01, what ``wenyuan keys new`` writes to the ``.pub`` file): the
+    same name and Ed25519 key verify cosignatures under the cosignature key id."""
+    name, _, public = _parse_key_text(vkey, "witness key", expected_algorithm=None)
+    return CosignatureVerifier(name, public)
+
+
 def parse_vkey(vkey: str) -> NoteVerifier | CosignatureVerifier:
     """Parse a vkey of either supported type (0x01 note key or 0x04 cosigner key)."""
     name, algorithm, public = _parse_key_text(vkey, "verifier key", expected_algorithm=None)
@@ -330,7 +339,12 @@ def _parse_key_text(
     For a signer key (``secret``) the key bytes are the seed and the key id is checked
     against the public key derived from it; no part of the text enters an error message.
     """
-    shown = "" if secret else f" {text!r}"
+    if text.startswith("PRIVATE+KEY+") and not secret:
+        # Never quote a private key, even one given where a public key was expected.
+        raise KeyFormatError(
+            f"{what}: this is a private key (PRIVATE+KEY+…); give the public key (.pub) instead"
+        )
+    shown = "" if secret else f" {text[:200]!r}"
     parts = text.split("+", 2)
     if len(parts) != 3:
         raise KeyFormatError(f"{what}{shown} is not name+keyid+key")

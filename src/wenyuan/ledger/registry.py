@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -55,6 +56,9 @@ _UPSERT_ASSET = (
     "head_index = excluded.head_index, state = excluded.state"
 )
 _INSERT_EVENT = "INSERT INTO ledger_asset_events (asset_id, log_id, idx, kind) VALUES (?, ?, ?, ?)"
+
+
+log = structlog.get_logger(__name__)
 
 
 class LogFrozen(Conflict):
@@ -121,6 +125,7 @@ class Registry:
         self.log = Log(engine, origin, vkey=vkey, hook=self._write_view)
         self._next_index = self.log.size
         self._frozen = self._successor()
+        self._broken: str | None = None
         self.offset = self._chain_offset()
 
     def close(self) -> None:
@@ -145,6 +150,8 @@ class Registry:
             raise InvalidInput("a statement leaf is bytes")
         signed = decode_leaf(leaf)
         with self._lock:
+            if self._broken:
+                raise StorageError(self._broken)
             if self._frozen:
                 raise LogFrozen(
                     f"log {self.log.origin!r} was handed over to {self._frozen!r}",
@@ -171,6 +178,20 @@ class Registry:
         return accepted.index(timeout), accepted.effect
 
     def _settle(self, effect: AssetState | Handover, done: Future[range]) -> None:
+        try:
+            self._settle_locked(effect, done)
+        except Exception:  # a future's callback must not fail silently: recheck everything
+            log.exception("ledger.settle_failed")
+            with self._lock:
+                self._pending.clear()
+                self._pending_count.clear()
+                self._next_index = self.log.size
+                self._broken = (
+                    "the registry could not re-read its state after a failed commit; "
+                    "reopen the ledger (restart the server)"
+                )
+
+    def _settle_locked(self, effect: AssetState | Handover, done: Future[range]) -> None:
         with self._lock:
             if done.exception() is not None:
                 # The batch did not commit: nothing pending can be trusted any more.
@@ -357,6 +378,12 @@ def check_replay(logs: Sequence[tuple[Log, str]]) -> LedgerState:
                 raise ReplayMismatch(
                     f"log {log.origin!r} does not hand over to {successor.origin!r}",
                     log=log.origin,
+                )
+            if handover.new_vkey != successor.vkey:
+                raise ReplayMismatch(
+                    f"log {log.origin!r} handed over to the key {handover.new_vkey}, but "
+                    f"{successor.origin!r} is signed by {successor.vkey}",
+                    log=successor.origin,
                 )
     if state is None:
         return LedgerState()

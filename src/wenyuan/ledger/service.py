@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from wenyuan.core.errors import InvalidInput, NotFound
+from wenyuan.core.errors import Conflict, InvalidInput, NotFound
 from wenyuan.ledger.checkpoints import (
     Checkpointer,
     StoredCheckpoint,
@@ -90,14 +90,15 @@ class Ledger:
             for reader in self._readers.values():
                 reader.close()
             self._readers.clear()
-        self.checkpointer.close()
-        self.registry.close()
-        if self.log.size and (
-            (latest := self.checkpointer.latest(trusted=False)) is None
-            or latest.size < self.log.size
-        ):
-            # Leave a signed checkpoint of everything appended, for the next open to check.
-            self.checkpointer.publish()
+        self.checkpointer.stop()
+        self.registry.close()  # the writer finishes what is queued
+        try:
+            latest = self.checkpointer.latest(trusted=False)
+            if self.log.size and (latest is None or latest.size < self.log.size):
+                # Leave a signed checkpoint of everything appended, for the next open to check.
+                self.checkpointer.publish()
+        finally:
+            self.checkpointer.close()
 
     # -- statements ---------------------------------------------------------------------------
 
@@ -161,6 +162,17 @@ class Ledger:
         """
         if successor.name == self.origin:
             raise InvalidInput("the successor log needs an origin of its own")
+        # Everything before the hand-over must be covered by a trusted checkpoint first: a
+        # frozen log publishes no more checkpoints, so this is the last chance.
+        self.checkpointer.publish()
+        trusted = self.checkpointer.latest(trusted=True)
+        if self.log.size and (trusted is None or trusted.size < self.log.size):
+            raise Conflict(
+                f"the witnesses have not cosigned the log's current checkpoint (quorum "
+                f"{self.checkpointer.quorum}); a rotation needs it: check the witnesses and "
+                "retry",
+                size=self.log.size,
+            )
         final_size = self.registry.next_position + 1  # entries of the whole chain
         signed = make_log_handover(
             self.signer.ed25519_private_key(),
@@ -169,7 +181,16 @@ class Ledger:
             final_size=final_size,
         )
         index, _ = self.append(encode_leaf(signed))
-        return self.receipt(index, wait=wait)
+        try:
+            return self.receipt(index, wait=wait)
+        except ReceiptPending:
+            # The hand-over is durable (the log is frozen); only its cosignatures are late.
+            return {
+                "format": "pending",
+                "origin": self.origin,
+                "leaf_index": index,
+                "detail": "the hand-over is in the log; its checkpoint lacks the quorum",
+            }
 
     def _earlier_receipt(self, origin: str, index: int) -> dict[str, Any]:
         chain = {o for o, vkey in log_chain(self.log.engine, self.origin) if vkey}

@@ -38,6 +38,7 @@ from wenyuan.ledger.merkle import (
     node_hash,
     subtree_hash,
 )
+from wenyuan.ledger.verify import ProofError, verify_inclusion
 
 __all__ = [
     "MAX_ENTRY_SIZE",
@@ -373,7 +374,10 @@ class TileReader:
         return consistency_path(self.complete_node, old_size, self._size)
 
     def leaf(self, index: int) -> bytes:
-        """Entry ``index``, from its bundle, checked against the leaf hash in its level-0 tile."""
+        """Entry ``index``, from its bundle, proven to be in the tree whose ``root()`` this
+        reader computes: its leaf hash must match the level-0 tile, and its inclusion proof
+        (built from the tiles) must lead to ``root()``. A server that forges a lower tile
+        under genuine upper tiles is caught here, not trusted."""
         if not 0 <= index < self._size:
             raise InvalidInput(f"leaf index {index} is not in a tree of {self._size} leaves")
         entry = self._bundle(index // TILE_WIDTH)[index % TILE_WIDTH]
@@ -385,6 +389,15 @@ class TileReader:
                 path=path,
                 index=index,
             )
+        try:
+            verify_inclusion(
+                leaf_hash(entry), index, self._size, self.inclusion_proof(index), self.root()
+            )
+        except ProofError as exc:
+            raise TileError(
+                f"the tiles under entry {index} do not lead to the tree's root: {exc.detail}",
+                index=index,
+            ) from exc
         return entry
 
     def complete_node(self, level: int, index: int) -> bytes:

@@ -20,8 +20,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import rfc8785
+
 from wenyuan.core.errors import InvalidInput
-from wenyuan.ledger.note import Checkpoint, CosignatureVerifier, NoteVerifier, open_note
+from wenyuan.ledger.note import (
+    Checkpoint,
+    CosignatureVerifier,
+    NoteVerifier,
+    open_note,
+    witness_verifier,
+)
 from wenyuan.ledger.statements import decode_leaf
 
 __all__ = [
@@ -229,7 +237,13 @@ def verify_receipt(
     data = _read_bundle(bundle)
     try:
         log_verifier = NoteVerifier.from_vkey(log_key)
-        witnesses = [CosignatureVerifier.from_vkey(key) for key in witness_keys]
+        witnesses: list[CosignatureVerifier] = []
+        for key in witness_keys:
+            verifier = witness_verifier(key)
+            # One key counts once, whatever names it is given (a cosignature does not
+            # commit to the witness's name).
+            if all(verifier.public_key != w.public_key for w in witnesses):
+                witnesses.append(verifier)
     except InvalidInput as exc:
         raise VerificationError(2, f"a key given to the verifier is malformed: {exc}") from exc
     if quorum > len(witnesses):
@@ -265,7 +279,7 @@ def verify_receipt(
     except InvalidInput as exc:
         raise VerificationError(5, str(exc)) from exc
 
-    if "statement" in data and data["statement"] != signed.statement:
+    if "statement" in data and _canonical(data["statement"]) != _canonical(signed.statement):
         raise VerificationError(6, "the readable statement differs from the one in the leaf")
     if "signature" in data and data["signature"] != base64.b64encode(signed.signature).decode():
         raise VerificationError(6, "the readable signature differs from the one in the leaf")
@@ -344,6 +358,14 @@ def _read_bundle(bundle: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
     except (ValueError, binascii.Error) as exc:
         raise VerificationError(1, f"bad base64: {exc}") from exc
     return out
+
+
+def _canonical(value: Any) -> bytes | None:
+    """RFC 8785 bytes of a JSON value (so that ``true`` and ``1`` differ), None if not JSON."""
+    try:
+        return bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, TypeError, ValueError):
+        return None
 
 
 def _text(bundle: Mapping[str, Any], name: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -18,8 +20,15 @@ from starlette.concurrency import run_in_threadpool
 
 from wenyuan.api.deps import PlatformDep
 from wenyuan.api.schemas import ProblemOut
-from wenyuan.core.errors import InvalidInput, PayloadTooLarge
-from wenyuan.ledger import MAX_LEAF_BYTES, ReceiptPending, decode_leaf, leaf_hash, statement_hash
+from wenyuan.core.errors import InvalidInput, NotFound, PayloadTooLarge
+from wenyuan.ledger import (
+    MAX_LEAF_BYTES,
+    ReceiptPending,
+    TilePathError,
+    decode_leaf,
+    leaf_hash,
+    statement_hash,
+)
 
 __all__ = ["router", "tlog_router"]
 
@@ -69,7 +78,7 @@ def summary(platform: PlatformDep) -> dict[str, Any]:
 async def submit_statement(
     request: Request,
     platform: PlatformDep,
-    wait: Annotated[float | None, Query(ge=0, le=300)] = None,
+    wait: Annotated[float | None, Query(ge=0, le=60)] = None,
 ) -> Response:
     """Check the statement (signature, state) and append it. Answers 201 with the receipt
     bundle once a trusted checkpoint covers it (waiting up to `wait` seconds), else 202 with
@@ -81,14 +90,21 @@ async def submit_statement(
     seconds = platform.settings.ledger_receipt_wait if wait is None else wait
     accepted = await run_in_threadpool(ledger.submit, leaf)  # checks the signature and state
     index = (await asyncio.wrap_future(accepted.future)).start  # durable: group-committed
-    try:
-        bundle = await run_in_threadpool(lambda: ledger.receipt(index, wait=seconds))
-    except ReceiptPending:
-        return JSONResponse(
-            {"leaf_index": index, "receipt": f"/api/ledger/entries/{index}/receipt"},
-            status_code=202,
-        )
-    return JSONResponse(bundle, status_code=201)
+    # Wait for the covering checkpoint on the event loop: a slow witness then holds no
+    # worker thread, however many submissions wait.
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            bundle = ledger.receipt(index)
+        except ReceiptPending:
+            if time.monotonic() >= deadline:
+                return JSONResponse(
+                    {"leaf_index": index, "receipt": f"/api/ledger/entries/{index}/receipt"},
+                    status_code=202,
+                )
+            await asyncio.sleep(0.05)
+            continue
+        return JSONResponse(bundle, status_code=201)
 
 
 IndexPath = Annotated[int, Path(ge=0, le=2**53)]
@@ -167,14 +183,28 @@ def consistency_proof(
 
 @tlog_router.get("/checkpoint", summary="The newest checkpoint (C2SP tlog-checkpoint)")
 def checkpoint(platform: PlatformDep) -> Response:
-    """The signed note, with witness cosignatures, as `text/plain; charset=utf-8`."""
-    return Response(platform.ledger.checkpoint_note(), media_type="text/plain; charset=utf-8")
+    """The signed note, with witness cosignatures, as `text/plain; charset=utf-8`; not to be
+    cached (tlog-tiles asks for at most a few seconds)."""
+    return Response(
+        platform.ledger.checkpoint_note(),
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 @tlog_router.get("/tile/{path:path}", summary="A tile or entry bundle (C2SP tlog-tiles)")
-def tile(platform: PlatformDep, path: Annotated[str, Path(max_length=120)]) -> Response:
-    """Hash tiles and entry bundles of the published tree. Full tiles never change."""
-    data = platform.ledger.tile(f"tile/{path}")
-    immutable = ".p/" not in path
-    cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
-    return Response(data, media_type="application/octet-stream", headers={"Cache-Control": cache})
+def tile(
+    request: Request, platform: PlatformDep, path: Annotated[str, Path(max_length=120)]
+) -> Response:
+    """Hash tiles and entry bundles of the published tree. A full tile never changes while
+    its log is open, but these paths follow the open log across key rotations, so they are
+    revalidated (ETag) rather than cached for good."""
+    try:
+        data = platform.ledger.tile(f"tile/{path}")
+    except TilePathError as exc:  # a static server would not have the file either
+        raise NotFound(exc.detail, path=path) from exc
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": "no-cache", "ETag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type="application/octet-stream", headers=headers)
