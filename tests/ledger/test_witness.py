@@ -204,6 +204,20 @@ def test_same_evidence_is_saved_once(witness_at_9: Witness, state: FileWitnessSt
     assert len(list((state.directory / "evidence").glob("*.json"))) == 1
 
 
+def test_many_bad_proofs_for_one_checkpoint_leave_one_evidence_file(
+    witness_at_9: Witness, state: FileWitnessState
+) -> None:
+    """Proofs are signed by nobody: different bad proofs for the same pair of log-signed
+    checkpoints are one claim, so anyone sending junk cannot fill the witness's disk."""
+    tree = _tree(20)
+    note = _note(tree, 20)
+    for n in range(25):
+        junk = [bytes([n]) * 32 for _ in range(len(tree.consistency_proof(9, 20)))]
+        with pytest.raises(InconsistentCheckpoint):
+            witness_at_9.add_checkpoint(9, junk, note, NOW)
+    assert len(list((state.directory / "evidence").glob("*.json"))) == 1
+
+
 def test_fork_that_grew_is_refused(witness_at_9: Witness) -> None:
     """A larger checkpoint of a forked tree cannot be proved consistent with the record."""
     fork = _tree(20, salt=b"fork")

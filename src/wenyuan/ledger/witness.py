@@ -176,8 +176,15 @@ class Evidence:
         }
 
     def digest(self) -> str:
-        """A hex SHA-256 of the evidence's content, the same for the same claim."""
-        content = {k: v for k, v in self.as_json().items() if k != "observed_at"}
+        """A hex SHA-256 of the claim, the same for the same claim.
+
+        The claim is the pair of log-signed notes: a proof is not signed by anyone, so
+        anybody holding one published checkpoint could send endless different bad proofs.
+        Keying on the notes alone keeps one file per pair of checkpoints the log itself
+        signed (the first proof seen is kept in it).
+        """
+        unsigned = {"observed_at", "proof", "reason"}
+        content = {k: v for k, v in self.as_json().items() if k not in unsigned}
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
