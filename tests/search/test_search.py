@@ -67,6 +67,38 @@ def test_no_facets_are_counted_unless_asked(sample_platform: Platform) -> None:
     assert sample_platform.search("月", limit=5).facets == {}
 
 
+def test_facets_list_20_values_unless_asked_for_more(sample_platform: Platform) -> None:
+    """By default a facet lists its 20 most frequent values; ``facet_limit`` lists more."""
+    default = sample_platform.search("", limit=1, facets=("creator",))
+    wide = sample_platform.search("", limit=1, facets=("creator",), facet_limit=1000)
+
+    assert len(default.facets["creator"]) == 20
+    assert len(wide.facets["creator"]) == 103  # every creator in the sample collection
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 120))
+def test_facet_limit_bounds_every_facet_most_frequent_first(
+    sample_platform: Platform, n: int
+) -> None:
+    """Each facet lists min(n, its distinct values) values, in falling order of count."""
+    facets = ("creator", "dynasty", "type")
+    every = sample_platform.search("", limit=1, facets=facets, facet_limit=1000).facets
+    page = sample_platform.search("", limit=1, facets=facets, facet_limit=n)
+
+    for name in facets:
+        counts = [f.count for f in page.facets[name]]
+        assert len(counts) == min(n, len(every[name]))
+        assert counts == sorted(counts, reverse=True)
+
+
+def test_the_index_takes_the_facet_limit_from_the_query(sample_platform: Platform) -> None:
+    """``SearchQuery.facet_limit`` reaches the backend's facet count."""
+    query = SearchQuery(text="月", limit=1, facets=("creator",), facet_limit=3)
+
+    assert len(sample_platform.index.search(query).facets["creator"]) == 3
+
+
 def test_year_range_keeps_overlapping_spans(sample_platform: Platform) -> None:
     """A year range keeps records whose span overlaps it and drops the others."""
     page = sample_platform.search("", limit=100, year_from=1100, year_to=1200)
@@ -97,8 +129,18 @@ def test_filter_by_dynasty_and_creator(sample_platform: Platform) -> None:
         ({"offset": -1}, "offset"),
         ({"year_from": 1500, "year_to": 1400}, "year_from"),
         ({"filters": {"colour": ["red"]}}, "unknown filter"),
+        ({"facets": ("creator",), "facet_limit": 0}, "facet_limit"),
+        ({"facets": ("creator",), "facet_limit": 1001}, "facet_limit"),
     ],
-    ids=["zero-limit", "huge-limit", "negative-offset", "reversed-years", "unknown-filter"],
+    ids=[
+        "zero-limit",
+        "huge-limit",
+        "negative-offset",
+        "reversed-years",
+        "unknown-filter",
+        "zero-facet-limit",
+        "huge-facet-limit",
+    ],
 )
 def test_bad_search_arguments_are_invalid_input(
     sample_platform: Platform, kwargs: dict[str, object], message: str

@@ -80,6 +80,26 @@ def test_clicking_a_facet_narrows_the_results(page: Page) -> None:
     assert all(meta.startswith("词") for meta in metas)
 
 
+def test_more_lists_more_creators_and_fewer_goes_back(page: Page) -> None:
+    """Under the creator facet, 更多 reloads the same search listing more than 20 creators,
+    and 收起 goes back to 20."""
+    _search(page, "月")
+    creators = page.locator("[data-facet=creator] li")
+    assert creators.count() == 20
+    total = _total(page)
+
+    page.locator("[data-facet=creator]").get_by_role("link", name="更多").click()
+    page.wait_for_selector("[data-facet=creator] a.fewer")
+
+    assert creators.count() > 20
+    assert _total(page) == total
+    assert page.get_by_role("searchbox").input_value() == "月"
+    assert "more=creator" in page.url
+    page.locator("[data-facet=creator]").get_by_role("link", name="收起").click()
+    page.wait_for_selector("[data-facet=creator] a.more")
+    assert creators.count() == 20
+
+
 def test_search_page_screenshot_is_a_png(page: Page, tmp_path: Path) -> None:
     """A screenshot of the search results page is a non-empty PNG."""
     _search(page, "床前明月光")

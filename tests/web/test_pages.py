@@ -349,3 +349,160 @@ def test_year_range_given_backwards_is_read_forwards(client: TestClient) -> None
     assert backwards.page is not None
     assert forwards.page is not None
     assert backwards.page.total == forwards.page.total
+
+
+class _Anchors(HTMLParser):
+    """Every link of a page: its attributes and its text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.found: list[tuple[dict[str, str], str]] = []
+        self._open: dict[str, str] | None = None
+        self._text = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._open, self._text = {k: v or "" for k, v in attrs}, ""
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._open is not None:
+            self.found.append((self._open, self._text.strip()))
+            self._open = None
+
+    def with_class(self, name: str) -> list[tuple[dict[str, str], str]]:
+        return [(a, text) for a, text in self.found if name in a.get("class", "").split()]
+
+
+def _query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+# The sample collection has 103 creators and 47 dynasties, so a browse of all of it (every
+# record's source is "sample") has facets longer than 20 and one longer than 100.
+
+
+def test_a_facet_with_more_than_20_values_lists_20_and_links_to_more(
+    client: TestClient,
+) -> None:
+    """A facet with more values than it lists ends with a 更多 link; a short one has none."""
+    response = client.get("/", params={"q": "月"})
+    ctx = response.context["ctx"]
+
+    assert len(ctx.facet_links["creator"]) == 20
+    assert len(ctx.facet_links["type"]) < 20
+    assert "creator" in ctx.more_urls
+    assert "type" not in ctx.more_urls
+    assert ctx.expanded is None
+    assert ctx.fewer_url is None
+    more = _Anchors(response.text).with_class("more")
+    assert (ctx.more_urls["creator"], "更多") in [(a["href"], text) for a, text in more]
+    assert not _Anchors(response.text).with_class("fewer")
+    assert urlsplit(ctx.more_urls["creator"]).fragment == "facet-creator"
+    assert 'id="facet-creator"' in response.text
+
+
+def test_more_keeps_every_parameter_and_lists_more_values(client: TestClient) -> None:
+    """Following 'more' reloads the same search (filters, years, paging, language kept) with
+    the creator facet listing every creator up to 100, and a 'fewer' link back."""
+    params = {"q": ["月"], "type": ["poem", "ci"], "offset": ["20"], "lang": ["en"]}
+    first = client.get("/", params=params)
+    ctx = first.context["ctx"]
+    more_url = ctx.more_urls["creator"]
+    assert _query(more_url) == {**params, "more": ["creator"]}
+    assert "more" in {text for _, text in _Anchors(first.text).with_class("more")}
+
+    expanded = client.get(more_url)
+    wide = expanded.context["ctx"]
+
+    assert wide.expanded == "creator"
+    assert wide.filters == {"type": ["poem", "ci"]}
+    assert (wide.q, wide.page.offset, wide.lang) == ("月", 20, "en")
+    assert wide.page.total == ctx.page.total
+    assert 20 < len(wide.facet_links["creator"]) <= 100
+    assert [f["value"] for f in wide.facet_links["creator"][:20]] == [
+        f["value"] for f in ctx.facet_links["creator"]
+    ]
+    assert "creator" not in wide.more_urls
+    assert wide.fewer_url is not None
+    assert _query(wide.fewer_url) == params
+    fewer = _Anchors(expanded.text).with_class("fewer")
+    assert [(a["href"], text) for a, text in fewer] == [(wide.fewer_url, "fewer")]
+    back = client.get(wide.fewer_url).context["ctx"]
+    assert back.expanded is None
+    assert len(back.facet_links["creator"]) == 20
+
+
+def test_an_expanded_facet_lists_at_most_100_values_and_others_stay_at_20(
+    client: TestClient,
+) -> None:
+    """With more=creator over 103 creators, 100 are listed; dynasty still lists 20 and
+    keeps its own 'more' link, which expands dynasty instead of creator."""
+    response = client.get("/", params={"source": "sample", "more": "creator"})
+    ctx = response.context["ctx"]
+
+    assert ctx.page.total == 386
+    assert len(ctx.facet_links["creator"]) == 100
+    counts = [f["count"] for f in ctx.facet_links["creator"]]
+    assert counts == sorted(counts, reverse=True)
+    assert len(ctx.facet_links["dynasty"]) == 20
+    assert _query(ctx.more_urls["dynasty"]) == {"source": ["sample"], "more": ["dynasty"]}
+    assert '<section class="facet expanded" id="facet-creator"' in response.text
+
+
+def test_more_keeps_the_year_range(client: TestClient) -> None:
+    """The years survive expanding a facet, and the expanded search still honours them."""
+    params = {"year_from": ["-3000"], "year_to": ["3000"]}
+    ctx = _search(client, **params)
+    assert ctx.page is not None
+
+    wide = client.get(ctx.more_urls["creator"]).context["ctx"]
+
+    assert (wide.year_from, wide.year_to, wide.expanded) == (-3000, 3000, "creator")
+    assert wide.page.total == ctx.page.total
+    assert len(wide.facet_links["creator"]) > 20
+
+
+def test_links_on_an_expanded_page_keep_the_facet_expanded(client: TestClient) -> None:
+    """Choosing a value, paging and the years form keep more=creator."""
+    ctx = _search(client, source="sample", more="creator")
+
+    assert _query(ctx.facet_links["type"][0]["url"])["more"] == ["creator"]
+    assert ctx.next_url is not None
+    assert _query(ctx.next_url)["more"] == ["creator"]
+    html = client.get("/", params={"source": "sample", "more": "creator"}).text
+    assert '<input type="hidden" name="more" value="creator">' in html
+
+
+@pytest.mark.parametrize(
+    "more",
+    [
+        pytest.param("nonsense", id="unknown-facet"),
+        pytest.param("", id="empty"),
+        pytest.param("q", id="not-a-facet"),
+        pytest.param("<script>", id="markup"),
+    ],
+)
+def test_an_unknown_facet_to_expand_is_ignored(client: TestClient, more: str) -> None:
+    """more= naming no facet renders the ordinary page: every facet lists 20 at most."""
+    response = client.get("/", params={"source": "sample", "more": more})
+    ctx = response.context["ctx"]
+
+    assert response.status_code == 200
+    assert ctx.expanded is None
+    assert ctx.fewer_url is None
+    assert len(ctx.facet_links["creator"]) == 20
+    assert "<script>" not in response.text
+
+
+def test_more_on_the_empty_search_page_is_ignored(client: TestClient) -> None:
+    """With nothing searched there are no facets to expand; the browse page is shown."""
+    ctx = _search(client, more="creator")
+
+    assert ctx.page is None
+    assert ctx.expanded is None
+    assert ctx.browse

@@ -48,7 +48,12 @@ class IndexDocument:
 
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """A search: free text plus filters. ``filters`` maps a facet name to the values wanted."""
+    """A search: free text plus filters. ``filters`` maps a facet name to the values wanted.
+
+    ``facets`` names the facets to count, and ``facet_limit`` is how many values of each
+    come back at most, the most frequent first (ask one more than you show to learn whether
+    there are more). The caller bounds it; a backend takes it as given.
+    """
 
     text: str
     limit: int = 20
@@ -57,6 +62,7 @@ class SearchQuery:
     year_from: int | None = None
     year_to: int | None = None
     facets: tuple[str, ...] = FACETS
+    facet_limit: int = 20
 
 
 @dataclass(frozen=True, slots=True)

@@ -227,15 +227,19 @@ class TantivyIndex:
         try:
             found = searcher.search(built, limit=query.limit, offset=query.offset)
             hits = [Hit(searcher.doc(addr)["id"][0], float(score)) for score, addr in found.hits]
-            facets = self._facets(searcher, built, query.facets) if query.facets else {}
+            facets = (
+                self._facets(searcher, built, query.facets, query.facet_limit)
+                if query.facets
+                else {}
+            )
         except ValueError as exc:
             raise StorageError(f"search failed: {exc}") from exc
         return SearchResult(total=int(found.count), hits=hits, facets=facets)
 
     def _facets(
-        self, searcher: Any, built: Any, names: tuple[str, ...]
+        self, searcher: Any, built: Any, names: tuple[str, ...], size: int
     ) -> dict[str, list[FacetCount]]:
-        spec = {name: {"terms": {"field": name, "size": 20}} for name in names}
+        spec = {name: {"terms": {"field": name, "size": size}} for name in names}
         result = searcher.aggregate(built, spec)
         return {
             name: [FacetCount(str(b["key"]), int(b["doc_count"])) for b in result[name]["buckets"]]

@@ -31,6 +31,8 @@ _TEXT: dict[str, dict[str, str]] = {
     "year_hint": {"zh": "公元前用负数，如 -221", "en": "BCE as negative, e.g. -221"},
     "browse": {"zh": "浏览馆藏", "en": "Browse the collection"},
     "clear": {"zh": "清除筛选", "en": "Clear filters"},
+    "more": {"zh": "更多", "en": "more"},
+    "fewer": {"zh": "收起", "en": "fewer"},
     "labels": {"zh": "题名", "en": "Titles"},
     "text": {"zh": "正文", "en": "Text"},
     "time": {"zh": "时间", "en": "Date"},

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from wenyuan.app import Platform, SearchPage
 from wenyuan.core.errors import WenyuanError
 from wenyuan.resources import LABEL_KEYS, Record, TimeSpan
-from wenyuan.search import FACETS
+from wenyuan.search import FACETS, FacetCount
 from wenyuan.web.i18n import LANGS, dynasty_name, translate
 
 __all__ = [
@@ -35,6 +35,9 @@ __all__ = [
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 router = APIRouter(include_in_schema=False)
 _PAGE_SIZE = 20
+#: Values a facet lists, and how many it lists once the reader asks for more (``more=``).
+_FACET_SHOWN = 20
+_FACET_EXPANDED = 100
 _MAX_QUERY = 500
 _MAX_OFFSET = 10_000
 
@@ -71,6 +74,12 @@ class SearchContext:
     next_url: str | None = None
     #: facet name → links, each {"label", "value", "count", "chosen", "url"}.
     facet_links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: The facet listing up to 100 values (``more=``), or None when each lists 20.
+    expanded: str | None = None
+    #: facet name → the "more" link, for each facet that has more values than it lists.
+    more_urls: dict[str, str] = field(default_factory=dict)
+    #: On the expanded facet: the link back to 20 values.
+    fewer_url: str | None = None
     #: On the empty search page: one link per record type, {"label", "count", "url"}.
     browse: list[dict[str, Any]] = field(default_factory=list)
 
@@ -235,6 +244,33 @@ def record_context(record: Record, lang: str) -> RecordContext:
     )
 
 
+def _expansion_url(request: Request, facet: str, expand: bool) -> str:
+    """This search again, every parameter kept, with ``facet`` expanded or not; the
+    fragment brings the reader back to the facet."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "more"]
+    if expand:
+        query.append(("more", facet))
+    return "/?" + urlencode(query) + f"#facet-{facet}"
+
+
+def _facet_link(
+    name: str, facet: FacetCount, base: dict[str, Any], filters: dict[str, list[str]], lang: str
+) -> dict[str, Any]:
+    """The link for one facet value: it adds the value to the filters, or drops it if chosen."""
+    chosen = facet.value in filters.get(name, [])
+    new = dict(filters)
+    current = [v for v in new.get(name, []) if v != facet.value]
+    new[name] = current if chosen else [*current, facet.value]
+    params = {**base, **{k: v for k, v in new.items() if v}}
+    return {
+        "label": _facet_label(name, facet.value, lang),
+        "value": facet.value,
+        "count": facet.count,
+        "chosen": chosen,
+        "url": "/?" + urlencode(params, doseq=True),
+    }
+
+
 def _int_or_none(value: str | None) -> int | None:
     if value is None or value.strip() == "":
         return None
@@ -260,6 +296,9 @@ def search_page(
     filters = {k: v for k, v in filters.items() if v}
     year_from = _int_or_none(request.query_params.get("year_from"))
     year_to = _int_or_none(request.query_params.get("year_to"))
+    # An unknown facet name in ``more=`` is ignored, like any other odd input.
+    more = request.query_params.get("more")
+    expanded = more if more in FACETS else None
     if year_from is not None and year_to is not None and year_from > year_to:
         year_from, year_to = year_to, year_from
     page = None
@@ -267,6 +306,8 @@ def search_page(
         page = platform.search(
             q,
             facets=FACETS,
+            # One more than a facet lists tells whether it has more to show.
+            facet_limit=_FACET_EXPANDED if expanded else _FACET_SHOWN + 1,
             limit=_PAGE_SIZE,
             offset=offset,
             filters=filters,
@@ -274,6 +315,7 @@ def search_page(
             year_to=year_to,
         )
     ctx = SearchContext(lang, q, filters, year_from, year_to, page)
+    ctx.expanded = expanded if page is not None else None
     if page is None:
         # The empty page shows the collection's size and a way in by type: one browse search
         # gives both (the index counts its documents; no SQL count over every record).
@@ -288,11 +330,15 @@ def search_page(
             for facet in everything.facets.get("type", [])
         ]
     if page:
-        base: dict[str, Any] = {"q": q, **filters}
+        # What every link on the page keeps: the query, the years, the expanded facet.
+        keep: dict[str, Any] = {"q": q}
         if year_from is not None:
-            base["year_from"] = year_from
+            keep["year_from"] = year_from
         if year_to is not None:
-            base["year_to"] = year_to
+            keep["year_to"] = year_to
+        if expanded:
+            keep["more"] = expanded
+        base = {**keep, **filters}
         if offset > 0:
             ctx.prev_url = "/?" + urlencode(
                 {**base, "offset": max(0, offset - _PAGE_SIZE)}, doseq=True
@@ -300,27 +346,14 @@ def search_page(
         if offset + _PAGE_SIZE < page.total:
             ctx.next_url = "/?" + urlencode({**base, "offset": offset + _PAGE_SIZE}, doseq=True)
         for name, values in page.facets.items():
-            links = []
-            for facet in values:
-                chosen = facet.value in filters.get(name, [])
-                new = dict(filters)
-                current = [v for v in new.get(name, []) if v != facet.value]
-                new[name] = current if chosen else [*current, facet.value]
-                params: dict[str, Any] = {"q": q, **{k: v for k, v in new.items() if v}}
-                if year_from is not None:
-                    params["year_from"] = year_from
-                if year_to is not None:
-                    params["year_to"] = year_to
-                links.append(
-                    {
-                        "label": _facet_label(name, facet.value, lang),
-                        "value": facet.value,
-                        "count": facet.count,
-                        "chosen": chosen,
-                        "url": "/?" + urlencode(params, doseq=True),
-                    }
-                )
-            ctx.facet_links[name] = links
+            shown = _FACET_EXPANDED if name == expanded else _FACET_SHOWN
+            ctx.facet_links[name] = [
+                _facet_link(name, facet, keep, filters, lang) for facet in values[:shown]
+            ]
+            if len(values) > shown and name != expanded:
+                ctx.more_urls[name] = _expansion_url(request, name, expand=True)
+        if expanded and len(page.facets.get(expanded, [])) > _FACET_SHOWN:
+            ctx.fewer_url = _expansion_url(request, expanded, expand=False)
     return _render(request, "search.html", ctx, lang)
 
 
