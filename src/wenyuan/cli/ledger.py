@@ -12,6 +12,7 @@ import base64
 import hashlib
 import mimetypes
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from wenyuan.cli.main import _fail, _platform, _print_json, _settings, err, out
 from wenyuan.core.errors import InvalidInput, WenyuanError
 from wenyuan.ledger import (
     STEPS,
+    SignedStatement,
     VerificationError,
     encode_leaf,
     generate_key,
@@ -187,6 +189,25 @@ def _asset_head(asset: str, server: str | None) -> str:
         return platform.ledger.asset(asset).head
 
 
+def _follow_up(
+    make: Callable[..., SignedStatement],
+    asset: str,
+    key: Path,
+    server: str | None,
+    wait: float,
+    **fields: Any,
+) -> tuple[bytes, dict[str, Any]]:
+    """Sign a statement about ``asset`` made from its current head, and submit it; returns
+    the leaf and the receipt (or pending answer). Exits with one line on any error."""
+    try:
+        signer = load_signer(key)
+        prev = _asset_head(asset, server)
+        leaf = encode_leaf(make(signer.ed25519_private_key(), asset=asset, prev=prev, **fields))
+        return leaf, _submit(leaf, server, wait)
+    except WenyuanError as exc:
+        _fail(exc)
+
+
 @ledger_app.command("transfer")
 def transfer(
     asset: Annotated[str, typer.Argument(help="The asset id (sha256:…).")],
@@ -201,16 +222,10 @@ def transfer(
     Example: wenyuan ledger transfer sha256:… --key me.key --to buyer.key.pub
     """
     try:
-        signer = load_signer(key)
-        signed = make_transfer(
-            signer.ed25519_private_key(),
-            asset=asset,
-            prev=_asset_head(asset, server),
-            to=_public_key(to),
-        )
-        bundle = _submit(encode_leaf(signed), server, wait)
+        new_owner = _public_key(to)
     except WenyuanError as exc:
         _fail(exc)
+    _, bundle = _follow_up(make_transfer, asset, key, server, wait, to=new_owner)
     _report(bundle, as_json)
 
 
@@ -239,19 +254,19 @@ def grant_licence(
     Example: wenyuan ledger grant-licence sha256:… --key me.key --to press.key.pub --terms CC-BY-4.0
     """
     try:
-        signer = load_signer(key)
-        signed = make_grant_licence(
-            signer.ed25519_private_key(),
-            asset=asset,
-            prev=_asset_head(asset, server),
-            licensee=_public_key(to),
-            terms=terms,
-            expires=None if expires is None else expires.replace(tzinfo=UTC),
-        )
-        leaf = encode_leaf(signed)
-        bundle = _submit(leaf, server, wait)
+        licensee = _public_key(to)
     except WenyuanError as exc:
         _fail(exc)
+    leaf, bundle = _follow_up(
+        make_grant_licence,
+        asset,
+        key,
+        server,
+        wait,
+        licensee=licensee,
+        terms=terms,
+        expires=None if expires is None else expires.replace(tzinfo=UTC),
+    )
     if not as_json:
         out.print(f"Licence id: {statement_hash(leaf)}", highlight=False)
     _report(bundle, as_json)
@@ -270,17 +285,7 @@ def revoke(
 
     Example: wenyuan ledger revoke sha256:… --key me.key --licence 3f2a…
     """
-    try:
-        signer = load_signer(key)
-        signed = make_revoke(
-            signer.ed25519_private_key(),
-            asset=asset,
-            prev=_asset_head(asset, server),
-            licence=licence,
-        )
-        bundle = _submit(encode_leaf(signed), server, wait)
-    except WenyuanError as exc:
-        _fail(exc)
+    _, bundle = _follow_up(make_revoke, asset, key, server, wait, licence=licence)
     _report(bundle, as_json)
 
 

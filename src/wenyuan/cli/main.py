@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -64,7 +64,7 @@ def _platform() -> Iterator[Platform]:
         platform.close()
 
 
-def _fail(exc: WenyuanError) -> None:
+def _fail(exc: WenyuanError) -> NoReturn:
     err.print(f"[red]error:[/red] {exc.detail}", highlight=False)
     raise typer.Exit(1)
 
