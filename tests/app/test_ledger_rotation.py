@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from wenyuan.app import Platform
@@ -97,5 +98,48 @@ def test_rotation_hands_over_to_a_new_key_and_keeps_every_asset(settings: Settin
     again = Platform(settings)
     try:
         assert again.ledger.origin == "rotated.test.wenyuan.example/ledger/2"
+    finally:
+        again.close()
+
+
+def test_a_handed_over_log_gets_its_final_checkpoint_when_the_next_opens(
+    settings: Settings,
+) -> None:
+    """If the old log's last checkpoint is missing or short of the quorum (witnesses down at
+    the hand-over), opening the ledger again publishes it with the old log's key."""
+    settings = settings.model_copy(update={"ledger_checkpoint_interval": 0.05})
+    owner = Ed25519PrivateKey.generate()
+    platform = Platform(settings)
+    try:
+        old_origin, old_vkey = platform.ledger.origin, platform.ledger.vkey
+        platform.ledger.append(
+            encode_leaf(
+                make_register(
+                    owner,
+                    content_sha256=hashlib.sha256(b"chime").hexdigest(),
+                    media_type="text/plain",
+                    title="编钟",
+                )
+            )
+        )
+        handover = platform.rotate_ledger("rotated.test.wenyuan.example/ledger/3")
+        final = handover["tree_size"]
+    finally:
+        platform.close()
+    engine = sa.create_engine(settings.resolved_database_url)
+    with engine.begin() as conn:  # as if the final checkpoint had never been cosigned
+        conn.execute(
+            sa.text(
+                "DELETE FROM ledger_checkpoints WHERE size = :size AND log_id = "
+                "(SELECT id FROM ledger_logs WHERE origin = :origin)"
+            ),
+            {"size": final, "origin": old_origin},
+        )
+    engine.dispose()
+
+    again = Platform(settings)
+    try:
+        receipt = again.ledger.receipt(final - 1, log=old_origin)
+        assert verify_handover(receipt, old_vkey) == again.ledger.vkey
     finally:
         again.close()

@@ -304,3 +304,47 @@ def test_one_witness_key_given_twice_counts_once(
         bundle, log_signer.vkey(), witness_keys=[witness_signer.vkey()], quorum=1
     )
     assert verified.witnesses == (witness_signer.name,)
+
+
+class _Flaky:
+    """A witness that is down until ``up`` is set."""
+
+    def __init__(self, witness: LocalWitness) -> None:
+        self.inner = witness
+        self.up = False
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def add_checkpoint(self, old_size: int, proof: list[bytes], note: str) -> str:
+        if not self.up:
+            raise OSError("connection refused")
+        return self.inner.add_checkpoint(old_size, proof, note)
+
+
+def test_a_checkpoint_short_of_the_quorum_is_cosigned_once_the_witness_is_back(
+    engine: Engine, log_signer: NoteSigner, witness_signer: NoteSigner
+) -> None:
+    flaky = _Flaky(
+        LocalWitness(Witness(witness_signer, MemoryWitnessState(), {ORIGIN: log_signer.verifier()}))
+    )
+    ledger = Ledger(engine, log_signer, witnesses=[flaky], background=False)
+    try:
+        index, _ = ledger.append(_register(Ed25519PrivateKey.generate(), b"drum"))
+        with pytest.raises(ReceiptPending):
+            ledger.receipt(index, wait=0.3)  # published, but the witness is down
+        assert ledger.latest_checkpoint(trusted=False) is not None
+        flaky.up = True  # no new entry: the same checkpoint is asked for again
+        bundle = ledger.receipt(index, wait=5)
+        assert bundle["checkpoint"].count("\n— witness.test.wenyuan.example ") == 1
+        verify_receipt(
+            bundle,
+            log_signer.vkey(),
+            witness_keys=[witness_signer.cosignature_verifier().vkey()],
+            quorum=1,
+        )
+        assert ledger.checkpointer.complete() is not None  # nothing more to ask
+        assert ledger.checkpointer.history(5)[0].cosignatures == 1
+    finally:
+        ledger.close()

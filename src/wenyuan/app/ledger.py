@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
 from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
-from wenyuan.core.errors import InvalidInput
+from wenyuan.core.errors import InvalidInput, WenyuanError
 from wenyuan.ledger import MIGRATIONS as LEDGER_MIGRATIONS
 from wenyuan.ledger import (
     Ledger,
@@ -42,7 +43,7 @@ from wenyuan.ledger import (
     make_register,
     make_transfer,
 )
-from wenyuan.ledger.checkpoints import latest_checkpoint
+from wenyuan.ledger.checkpoints import Checkpointer, latest_checkpoint
 from wenyuan.ledger.mirror import write_mirror
 from wenyuan.ledger.registry import check_replay, log_chain, vkey_public_key
 from wenyuan.ledger.witness_http import HTTPWitness
@@ -60,6 +61,8 @@ __all__ = [
     "replay_ledger",
     "rotate_ledger",
 ]
+
+log_event = structlog.get_logger(__name__)
 
 
 def _key_path(settings: Settings, origin: str) -> Path:
@@ -107,12 +110,45 @@ def active_signer(settings: Settings) -> NoteSigner:
         return ledger_signer(settings, _active_origin(settings, engine))
 
 
-def open_ledger(settings: Settings, engine: Engine, *, background: bool = True) -> Ledger:
-    """The ledger for writing (one process at a time: ``LogBusy`` otherwise)."""
+def _witnesses(settings: Settings) -> list[HTTPWitness]:
     witnesses = []
     for configured in settings.ledger_witnesses:
         verifier = load_cosignature_verifier(configured.vkey)
         witnesses.append(HTTPWitness(verifier.name, configured.url, verifier=verifier))
+    return witnesses
+
+
+def _finish_predecessors(settings: Settings, engine: Engine) -> None:
+    """A log handed over publishes nothing more; if its final checkpoint still lacks the
+    witnesses' quorum (they were down at the hand-over), ask them again now, with the old
+    log's key, so that its last entries, the hand-over first of all, get their receipts."""
+    chain = log_chain(engine, settings.ledger_origin)
+    for origin, vkey in chain[:-1]:
+        if not vkey or not _key_path(settings, origin).exists():
+            continue  # nothing to sign with: the old key is not kept here
+        with Log(engine, origin, writable=False) as log:
+            witnesses = _witnesses(settings)
+            checkpointer = Checkpointer(
+                log,
+                ledger_signer(settings, origin),
+                witnesses=witnesses,
+                quorum=settings.ledger_quorum,
+            )
+            try:
+                trusted = checkpointer.latest(trusted=True)
+                short = log.size and (trusted is None or trusted.size < log.size)
+                if short and checkpointer.publish() is None:
+                    checkpointer.complete()
+            except WenyuanError as exc:
+                log_event.warning("ledger.predecessor_unfinished", origin=origin, error=exc.detail)
+            finally:
+                checkpointer.close()
+
+
+def open_ledger(settings: Settings, engine: Engine, *, background: bool = True) -> Ledger:
+    """The ledger for writing (one process at a time: ``LogBusy`` otherwise)."""
+    _finish_predecessors(settings, engine)
+    witnesses = _witnesses(settings)
     return Ledger(
         engine,
         ledger_signer(settings, _active_origin(settings, engine)),

@@ -124,7 +124,8 @@ class Checkpointer:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.publish()
+                if self.publish() is None:
+                    self.complete()  # a checkpoint still short of the quorum: ask again
             except WenyuanError as exc:
                 log.error("ledger.checkpoint_failed", error=exc.detail)
             except Exception:  # the thread must outlive any one failure, or receipts stop
@@ -168,7 +169,8 @@ class Checkpointer:
             if trusted is not None and trusted.size > index:
                 return trusted
             if self._thread is None:  # nobody publishes in the background: do it now
-                self.publish()
+                if self.publish() is None:
+                    self.complete()
                 continue_waiting = self._trusted is None or self._trusted.size <= index
                 if not continue_waiting:
                     return self._trusted
@@ -177,6 +179,45 @@ class Checkpointer:
                 return None
             with self._changed:
                 self._changed.wait(min(remaining, self.interval, 0.1))
+
+    def complete(self) -> StoredCheckpoint | None:
+        """Ask the witnesses again to cosign the newest checkpoint if it is still short of
+        the quorum (a witness was down when it was published), adding the cosignatures to
+        the stored note. Returns it once trusted."""
+        with self._publish_lock:
+            latest = self._latest
+            if latest is None or latest.cosignatures >= self.quorum:
+                return latest
+            missing = [w for w in self.witnesses if f"\n— {w.name} " not in latest.note]
+            lines = [line for w in missing if (line := self._cosign(w, latest.size, latest.note))]
+            if not lines:
+                return None
+            note = latest.note + "".join(x if x.endswith("\n") else x + "\n" for x in lines)
+            stored = StoredCheckpoint(
+                latest.size,
+                latest.root,
+                note,
+                latest.cosignatures + len(lines),
+                latest.created_at,
+            )
+            try:
+                with self.log.engine.begin() as conn:
+                    conn.execute(
+                        tables.checkpoints.update()
+                        .where(
+                            tables.checkpoints.c.log_id == self.log.log_id,
+                            tables.checkpoints.c.size == latest.size,
+                        )
+                        .values(note=stored.note, cosignatures=stored.cosignatures)
+                    )
+            except SQLAlchemyError as exc:
+                raise StorageError(f"updating the checkpoint of size {latest.size} failed") from exc
+            with self._changed:
+                self._latest = stored
+                if stored.cosignatures >= self.quorum:
+                    self._trusted = stored
+                self._changed.notify_all()
+            return stored if stored.cosignatures >= self.quorum else None
 
     def _cosign(self, witness: WitnessClient, size: int, note: str) -> str | None:
         old = self._witness_sizes.get(witness.name, 0)
