@@ -565,3 +565,13 @@ def test_growth_bars_fit_the_chart_and_keep_the_order_of_sizes(
 def test_keys_are_shortened_for_reading(key: str, shown: str) -> None:
     """A long key shows its first 8 characters and an ellipsis; a short one is kept whole."""
     assert short_key(key) == shown
+
+
+def test_markup_in_a_registered_title_is_shown_as_text(ledger_client: TestClient) -> None:
+    """Titles and creators come from whoever signs a statement: the pages escape them."""
+    hostile = '<img src=x onerror="alert(1)">《兰亭》'
+    asset_id = _register(ledger_client, Ed25519PrivateKey.generate(), b"xss", hostile)
+    for url in (f"/ledger/assets/{asset_id}", "/ledger"):
+        page = ledger_client.get(url).text
+        assert "<img src=x" not in page
+        assert "&lt;img src=x onerror=" in page
