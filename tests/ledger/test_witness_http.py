@@ -73,7 +73,9 @@ _START_TIMEOUT = 20.0
 
 def _secret_of(signer: NoteSigner) -> str:
     """The base64 seed inside a signer key: what must never appear in an answer or a log."""
-    return signer.signer_key().rsplit("+", 1)[1]
+    secret = signer.signer_key().split("+", 4)[4]  # PRIVATE+KEY+name+id+base64 (may hold "+")
+    assert len(secret) == 44
+    return secret
 
 
 # -- a witness served on loopback -----------------------------------------------------------
