@@ -315,8 +315,9 @@ class Registry:
             for (log_id,) in conn.execute(ids).all():
                 base = int(log_id) * tables.LOG_SPAN
                 pos = tables.entries.c.pos
-                count = sa.select(sa.func.count()).where(pos >= base, pos < base + tables.LOG_SPAN)
-                total += int(conn.execute(count).scalar_one())
+                last = sa.select(sa.func.max(pos)).where(pos >= base, pos < base + tables.LOG_SPAN)
+                found = conn.execute(last).scalar()  # entries are contiguous from index 0
+                total += 0 if found is None else int(found) - base + 1
         return total
 
     def _successor(self) -> str | None:
