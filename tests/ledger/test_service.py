@@ -140,9 +140,11 @@ def test_every_altered_part_of_a_receipt_fails_at_its_step(
 
 def test_transfers_licences_and_refusals(ledger: Ledger) -> None:
     owner, buyer, stranger = (Ed25519PrivateKey.generate() for _ in range(3))
+    assert ledger.registry.count() == 0
     _, state = ledger.append(_register(owner, b"bronze"))
     asset = state.asset_id
     size = ledger.log.size
+    assert ledger.registry.count() == 1
 
     with pytest.raises(Refused, match="already registered"):
         ledger.append(_register(stranger, b"bronze"))
@@ -187,6 +189,8 @@ def test_transfers_licences_and_refusals(ledger: Ledger) -> None:
         "revoke",
     ]
     assert ledger.registry.check_replay()[asset] == revoked
+    ledger.append(_register(buyer, b"another bronze"))
+    assert ledger.registry.count() == 2  # transfers and licences added no asset
 
 
 def test_two_concurrent_transfers_exactly_one_wins(ledger: Ledger) -> None:

@@ -126,6 +126,7 @@ class Registry:
         self._next_index = self.log.size
         self._frozen = self._successor()
         self._broken: str | None = None
+        self._asset_count: int | None = None
         self.offset = self._chain_offset()
 
     def close(self) -> None:
@@ -199,8 +200,11 @@ class Registry:
                 self._pending_count.clear()
                 self._next_index = self.log.size
                 self._frozen = self._successor()
+                self._asset_count = None  # counted again from the database when asked
                 return
             if isinstance(effect, AssetState):
+                if effect.registered_at == effect.head_index and self._asset_count is not None:
+                    self._asset_count += 1  # a registration, now durable
                 left = self._pending_count.get(effect.asset_id, 0) - 1
                 if left <= 0:
                     self._pending.pop(effect.asset_id, None)
@@ -279,10 +283,13 @@ class Registry:
             return [AssetState.from_json(json.loads(s)) for (s,) in conn.execute(query)]
 
     def count(self) -> int:
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(sa.select(sa.func.count()).select_from(tables.assets)).scalar_one()
-            )
+        """How many assets are registered (counted once at open, then kept up to date)."""
+        with self._lock:
+            if self._asset_count is None:
+                with self.engine.connect() as conn:
+                    query = sa.select(sa.func.count()).select_from(tables.assets)
+                    self._asset_count = int(conn.execute(query).scalar_one())
+            return self._asset_count
 
     def check_replay(self) -> LedgerState:
         """Replay the log (after its predecessors) and compare with the stored view."""
