@@ -85,12 +85,19 @@ def main() -> None:
     lines.append(f"| **all** | {total_read:,} | | | {total_seconds:.1f} | **{first_rate:,.0f}** |")
     own, children = peak_rss_mib()
 
-    again_seconds = 0.0
-    unchanged = 0
-    for name, archive in SOURCES:
-        report = platform.ingest(name, SHARED_DATA / archive)
-        again_seconds += report.seconds
-        unchanged += report.counts.unchanged
+    def reingest(*, reparse: bool) -> tuple[float, int]:
+        seconds = 0.0
+        unchanged = 0
+        for name, archive in SOURCES:
+            report = platform.ingest(name, SHARED_DATA / archive, reparse=reparse)
+            seconds += report.seconds
+            unchanged += report.counts.unchanged
+        return seconds, unchanged
+
+    # Every record parsed again and compared by content hash (the path a changed archive
+    # takes), then the default: archives unchanged since the last complete run not parsed.
+    parsed_seconds, parsed_unchanged = reingest(reparse=True)
+    again_seconds, unchanged = reingest(reparse=False)
     again_rate = total_read / again_seconds
 
     rows, bare_seconds = bare_sqlite(platform, args.data_dir / "bare.db")
@@ -105,7 +112,12 @@ def main() -> None:
         f"indexer) (target ≤ 1.5 GiB).",
         f"- Re-ingest of unchanged data: {again_seconds:.1f} s, {again_rate:,.0f} records/s, "
         f"{unchanged:,} unchanged: **{total_seconds / again_seconds:.1f}× faster** than the "
-        f"first (target ≥ 3×).",
+        f"first (target ≥ 3×); the archives' fingerprints match the last complete run, so "
+        f"nothing is parsed.",
+        f"- Re-ingest with `--reparse` (every record parsed and compared by content hash, the "
+        f"path of a changed archive): {parsed_seconds:.1f} s, "
+        f"{total_read / parsed_seconds:,.0f} records/s, {parsed_unchanged:,} unchanged: "
+        f"{total_seconds / parsed_seconds:.1f}× faster than the first.",
         f"- Peer, bare SQLite executemany of the same {rows:,} rows (id, JSON): "
         f"{bare_rate:,.0f} rows/s; our end-to-end ingest runs at "
         f"**{first_rate / bare_rate:.2f}×** that limit.",

@@ -117,3 +117,45 @@ def test_second_record_with_the_same_source_id_is_reported(
     [line] = [json.loads(x) for x in result.report_path.read_text().splitlines()]
     assert line["reason"] == "duplicate of source id 'r1' already read at list.json#1"
     assert store.get(record(1).id).labels["zh-Hans"] == "诗1"
+
+
+class _MustNotRead(ListSource):
+    """An adapter that fails the test if the pipeline asks it to parse anything."""
+
+    def read(self, path: Path) -> Iterator[Record | Rejected]:
+        raise AssertionError(f"{path} was parsed although it had not changed")
+
+
+def test_unchanged_input_is_not_parsed_again(store: RecordStore, tmp_path: Path) -> None:
+    """The same bytes, mapping and code as a complete earlier run whose records are all
+    still stored: the run reports them unchanged without parsing; anything else parses."""
+    source = tmp_path / "input" / "collection.json"
+    source.parent.mkdir()
+    source.write_bytes(b"version 1")
+    items: list[Record | Rejected] = [record(i) for i in range(50)]
+    items.append(Rejected("list", "collection.json", "51", "invalid JSON at line 1"))
+    first = ingest(ListSource(items), source, store, reports_dir=tmp_path / "reports")
+    mark = store.last_seq()
+
+    again = ingest(_MustNotRead([]), source, store, reports_dir=tmp_path / "reports")
+    assert (again.counts.read, again.counts.unchanged, again.counts.rejected) == (51, 50, 1)
+    assert again.report_path == first.report_path  # the rejections found last time
+    assert store.last_seq() == mark
+
+    # Asked to, or given other bytes or another mapping, the pipeline parses again.
+    forced = ingest(
+        ListSource(items), source, store, reports_dir=tmp_path / "r", skip_unchanged=False
+    )
+    assert forced.counts.unchanged == 50
+    mapped = ingest(ListSource(items), source, store, reports_dir=tmp_path / "r", extra=b"m")
+    assert mapped.counts.unchanged == 50
+    source.write_bytes(b"version 2")
+    changed = [record(0, labels={"zh-Hans": "改"}), *items[1:]]
+    second = ingest(ListSource(changed), source, store, reports_dir=tmp_path / "r")
+    assert (second.counts.updated, second.counts.unchanged) == (1, 49)
+
+    # A record removed from the store since: the counts no longer match, so it parses.
+    store.delete([record(3).id])
+    restored = ingest(ListSource(changed), source, store, reports_dir=tmp_path / "r")
+    assert restored.counts.created == 1
+    assert store.count() == 50

@@ -88,6 +88,16 @@ class SearchPage:
     facets: dict[str, list[FacetCount]]
 
 
+def _read_mapping(mapping: Path | None) -> bytes:
+    """The mapping file's bytes, part of what an ingest's input is (b"" without one)."""
+    if mapping is None:
+        return b""
+    try:
+        return mapping.read_bytes()
+    except OSError:
+        return b""  # the adapter has already said what is wrong with it
+
+
 class Platform:
     """Everything a running Wenyuan holds. Open one per process; ``close`` it at the end."""
 
@@ -148,8 +158,13 @@ class Platform:
         mapping: Path | None = None,
         progress: Callable[[RunCounts], None] | None = None,
         index_progress: Callable[[int], None] | None = None,
+        reparse: bool = False,
     ) -> IngestReport:
-        """Load a collection, then bring the search index up to date with it."""
+        """Load a collection, then bring the search index up to date with it.
+
+        Input unchanged since a complete earlier run (same bytes, mapping and code) is not
+        parsed again unless ``reparse`` says so.
+        """
         adapter = make_adapter(source, mapping=mapping)
         started = time.perf_counter()
         mark = self.store.watermark(SEARCH_CONSUMER)
@@ -167,6 +182,8 @@ class Platform:
                 reports_dir=self.settings.reports_dir,
                 batch_size=self.settings.ingest_batch_size,
                 progress=on_batch,
+                skip_unchanged=not reparse,
+                extra=_read_mapping(mapping),
             )
         by_child = self.store.count_changes(mark, self.store.watermark(SEARCH_CONSUMER))
         indexed = by_child + self.sync_index(

@@ -47,6 +47,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 HostOpt = Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")]
 PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")]
 PathArg = Annotated[Path, typer.Argument(help="A folder, a .zip or a .tar.xz.")]
+ReparseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--reparse",
+        help="Parse the input even if it is unchanged since the last complete run "
+        "(same bytes, mapping and Wenyuan version), which is otherwise skipped.",
+    ),
+]
 
 
 def _settings() -> Settings:
@@ -125,10 +133,12 @@ def demo(host: HostOpt = None, port: PortOpt = None) -> None:
 # -- ingest ---------------------------------------------------------------------------------
 
 
-def _run_ingest(source: str, path: Path, as_json: bool, mapping: Path | None = None) -> None:
+def _run_ingest(
+    source: str, path: Path, as_json: bool, mapping: Path | None = None, reparse: bool = False
+) -> None:
     try:
         with _platform() as platform:
-            report = _with_progress(platform, source, path, mapping, quiet=as_json)
+            report = _with_progress(platform, source, path, mapping, quiet=as_json, reparse=reparse)
     except WenyuanError as exc:
         _fail(exc)
     if as_json:
@@ -153,7 +163,13 @@ def _run_ingest(source: str, path: Path, as_json: bool, mapping: Path | None = N
 
 
 def _with_progress(
-    platform: Platform, source: str, path: Path, mapping: Path | None, *, quiet: bool
+    platform: Platform,
+    source: str,
+    path: Path,
+    mapping: Path | None,
+    *,
+    quiet: bool,
+    reparse: bool = False,
 ) -> IngestReport:
     if quiet or not err.is_terminal:
         last = [0]
@@ -164,7 +180,11 @@ def _with_progress(
                 err.print(f"read {counts.read:,} (rejected {counts.rejected:,})", highlight=False)
 
         return platform.ingest(
-            source, path, mapping=mapping, progress=None if quiet else log_counts
+            source,
+            path,
+            mapping=mapping,
+            progress=None if quiet else log_counts,
+            reparse=reparse,
         )
     columns = (
         SpinnerColumn(),
@@ -188,13 +208,18 @@ def _with_progress(
             bar.update(indexing, visible=True, completed=done, detail=f"{done:,} indexed")
 
         return platform.ingest(
-            source, path, mapping=mapping, progress=on_read, index_progress=on_index
+            source,
+            path,
+            mapping=mapping,
+            progress=on_read,
+            index_progress=on_index,
+            reparse=reparse,
         )
 
 
 def _ingest_command(source: str, doc: str) -> Callable[..., None]:
-    def command(path: PathArg, as_json: JsonOpt = False) -> None:
-        _run_ingest(source, path, as_json)
+    def command(path: PathArg, as_json: JsonOpt = False, reparse: ReparseOpt = False) -> None:
+        _run_ingest(source, path, as_json, reparse=reparse)
 
     command.__doc__ = doc
     return command
@@ -235,12 +260,13 @@ def ingest_csv(
     path: PathArg,
     mapping: Annotated[Path, typer.Option(help="TOML file mapping columns to record fields.")],
     as_json: JsonOpt = False,
+    reparse: ReparseOpt = False,
 ) -> None:
     """A CSV file, with a TOML mapping from its columns to record fields.
 
     Example: wenyuan ingest csv artist_data.csv --mapping docs/examples/tate-artists.mapping.toml
     """
-    _run_ingest("csv", path, as_json, mapping)
+    _run_ingest("csv", path, as_json, mapping, reparse)
 
 
 # -- search, dates, reindex, stats ----------------------------------------------------------

@@ -7,10 +7,12 @@ same file finds the same record. The id is short, URL-safe and the same on every
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 __all__ = ["record_id"]
 
 
+@lru_cache(maxsize=1 << 14)  # an ingest asks for each id ~3 times within one batch
 def record_id(source: str, source_id: str) -> str:
     """The stable id of the record that ``source`` calls ``source_id``.
 

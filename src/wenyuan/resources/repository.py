@@ -59,6 +59,11 @@ class RunCounts:
     unchanged: int = 0
     rejected: int = 0
 
+    @property
+    def stored(self) -> int:
+        """How many of the source's records the run left in the store."""
+        return self.created + self.updated + self.unchanged
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -157,10 +162,13 @@ class RecordStore:
 
     @staticmethod
     def _existing_hashes(conn: Connection, ids: list[str]) -> dict[str, str]:
+        # On the re-ingest path (every record looked up): plain SQL to the driver, rows fetched
+        # at once, as the batch writes do.
         found: dict[str, str] = {}
         for chunk in _chunks(ids, _IN_CHUNK):
-            query = sa.select(records.c.id, records.c.content_hash).where(records.c.id.in_(chunk))
-            found.update((row.id, row.content_hash) for row in conn.execute(query))
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT id, content_hash FROM records WHERE id IN ({marks})"  # noqa: S608 - marks only
+            found.update(conn.exec_driver_sql(driver_sql(conn, sql), tuple(chunk)).fetchall())
         return found
 
     # -- reads --------------------------------------------------------------------------
@@ -289,12 +297,13 @@ class RecordStore:
 
     # -- ingest runs --------------------------------------------------------------------
 
-    def start_run(self, source: str, path: str) -> int:
+    def start_run(self, source: str, path: str, fingerprint: str | None = None) -> int:
         with self.engine.begin() as conn:
             result = conn.execute(
                 ingest_runs.insert().values(
                     source=source,
                     path=path,
+                    fingerprint=fingerprint,
                     status="running",
                     started_at=_now(),
                     read=0,
@@ -307,6 +316,38 @@ class RecordStore:
             key = result.inserted_primary_key
             assert key is not None
             return int(key[0])
+
+    def last_complete_run(
+        self, source: str, fingerprint: str
+    ) -> tuple[RunCounts, str | None] | None:
+        """The counts and report of the newest complete run of ``source`` that read input
+        with ``fingerprint``, if the records it left are all still stored."""
+        query = (
+            sa.select(
+                ingest_runs.c.read,
+                ingest_runs.c.created,
+                ingest_runs.c.updated,
+                ingest_runs.c.unchanged,
+                ingest_runs.c.rejected,
+                ingest_runs.c.report_path,
+            )
+            .where(
+                ingest_runs.c.source == source,
+                ingest_runs.c.fingerprint == fingerprint,
+                ingest_runs.c.status == "done",
+            )
+            .order_by(ingest_runs.c.id.desc())
+            .limit(1)
+        )
+        stored = sa.select(sa.func.count()).select_from(records).where(records.c.source == source)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            counts = RunCounts(*(int(v) for v in row[:5]))
+            if int(conn.execute(stored).scalar_one()) != counts.stored:
+                return None  # records of this source were added or removed since
+        return counts, row[5]
 
     def finish_run(
         self, run_id: int, counts: RunCounts, status: str, report_path: str | None

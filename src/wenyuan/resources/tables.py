@@ -61,6 +61,9 @@ ingest_runs = sa.Table(
     sa.Column("unchanged", sa.Integer, nullable=False, default=0),
     sa.Column("rejected", sa.Integer, nullable=False, default=0),
     sa.Column("report_path", sa.Text),
+    # SHA-256 of the input (files), the mapping and the ingest code: the same fingerprint as
+    # an earlier complete run means nothing can have changed (see ingest.fingerprint).
+    sa.Column("fingerprint", sa.String(64)),
 )
 
 watermarks = sa.Table(
