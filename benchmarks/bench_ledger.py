@@ -163,6 +163,29 @@ def proof_json(index: int, size: int, hashes: Sequence[bytes]) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
+def proof_figures(
+    size: int,
+    timings: tuple[Sequence[float], Sequence[float], Sequence[float], Sequence[float]],
+    hashes: Sequence[int],
+    json_bytes: Sequence[int],
+    consistency_hashes: Sequence[int],
+) -> dict[str, Any]:
+    """The proof figures of one side (ours or the peer's), in the report's shape."""
+    gen_inc, ver_inc, gen_con, ver_con = timings
+    return {
+        "size": size,
+        "inclusion_generate": quantiles(gen_inc),
+        "inclusion_verify": quantiles(ver_inc),
+        "consistency_generate": quantiles(gen_con),
+        "consistency_verify": quantiles(ver_con),
+        "hashes_mean": sum(hashes) / len(hashes),
+        "hashes_min": min(hashes),
+        "hashes_max": max(hashes),
+        "json_mean": sum(json_bytes) / len(json_bytes),
+        "consistency_hashes_mean": sum(consistency_hashes) / len(consistency_hashes),
+    }
+
+
 def sha256_limit(entries: int, batch: int) -> float:
     """Seconds for what an append must hash at least: leaf hash + one node hash per leaf."""
     sha256 = hashlib.sha256
@@ -314,18 +337,10 @@ def ours(args: argparse.Namespace) -> dict[str, Any]:
     result["load_proofs"] = watch.stop()
     hashes = [len(p) for p in inclusion.values()]
     json_bytes = [len(proof_json(i, n, p).encode()) for i, p in inclusion.items()]
-    result["proofs"] = {
-        "size": n,
-        "inclusion_generate": quantiles(gen_inc),
-        "inclusion_verify": quantiles(ver_inc),
-        "consistency_generate": quantiles(gen_con),
-        "consistency_verify": quantiles(ver_con),
-        "hashes_mean": sum(hashes) / len(hashes),
-        "hashes_min": min(hashes),
-        "hashes_max": max(hashes),
-        "json_mean": sum(json_bytes) / len(json_bytes),
-        "consistency_hashes_mean": sum(len(p) for p in consistency.values()) / len(olds),
-    }
+    consistency_hashes = [len(p) for p in consistency.values()]
+    result["proofs"] = proof_figures(
+        n, (gen_inc, ver_inc, gen_con, ver_con), hashes, json_bytes, consistency_hashes
+    )
     result["root_hex"] = root.hex()
     result["peer_root_hex"] = log.root(args.peer_n).hex()
     result["size"] = log.size
@@ -412,18 +427,10 @@ def peer(args: argparse.Namespace) -> dict[str, Any]:
     json_bytes = [
         len(json.dumps(p.serialize(), separators=(",", ":")).encode()) for p in inclusion.values()
     ]
-    result["proofs"] = {
-        "size": n,
-        "inclusion_generate": quantiles(gen_inc),
-        "inclusion_verify": quantiles(ver_inc),
-        "consistency_generate": quantiles(gen_con),
-        "consistency_verify": quantiles(ver_con),
-        "hashes_mean": sum(hashes) / len(hashes),
-        "hashes_min": min(hashes),
-        "hashes_max": max(hashes),
-        "json_mean": sum(json_bytes) / len(json_bytes),
-        "consistency_hashes_mean": sum(len(p.path) for p in consistency.values()) / len(olds),
-    }
+    consistency_hashes = [len(p.path) for p in consistency.values()]
+    result["proofs"] = proof_figures(
+        n, (gen_inc, ver_inc, gen_con, ver_con), hashes, json_bytes, consistency_hashes
+    )
     result["root_hex"] = root.hex()
     tree.close()
 

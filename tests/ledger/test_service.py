@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from wenyuan.core.errors import InvalidInput, NotFound
 from wenyuan.ledger.log import LogCorrupted, LogKeyMismatch
 from wenyuan.ledger.note import NoteSigner
+from wenyuan.ledger.registry import LogFrozen
 from wenyuan.ledger.service import Ledger, ReceiptPending
 from wenyuan.ledger.state import Refused
 from wenyuan.ledger.statements import (
@@ -352,3 +353,25 @@ def test_a_checkpoint_short_of_the_quorum_is_cosigned_once_the_witness_is_back(
         assert ledger.checkpointer.history(5)[0].cosignatures == 1
     finally:
         ledger.close()
+
+
+def test_a_handed_over_log_takes_no_more_statements(engine: Engine, log_signer: NoteSigner) -> None:
+    ledger = Ledger(engine, log_signer, background=False)
+    try:
+        owner = Ed25519PrivateKey.generate()
+        ledger.append(_register(owner, b"mirror"))
+        receipt = ledger.hand_over(NoteSigner.generate("ledger.test.wenyuan.example/2"))
+        assert receipt["statement"]["kind"] == "log-handover"
+        assert receipt["tree_size"] == receipt["leaf_index"] + 1 == 2
+        with pytest.raises(LogFrozen, match=r"handed over to 'ledger\.test\.wenyuan\.example/2'"):
+            ledger.append(_register(owner, b"late"))
+        assert ledger.log.size == 2
+    finally:
+        ledger.close()
+    again = Ledger(engine, log_signer, background=False)
+    try:
+        late = _register(Ed25519PrivateKey.generate(), b"later")
+        with pytest.raises(LogFrozen):  # reopened, the log still knows it was handed over
+            again.append(late)
+    finally:
+        again.close()

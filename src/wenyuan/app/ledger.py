@@ -125,9 +125,7 @@ def _finish_predecessors(settings: Settings, engine: Engine) -> None:
     witnesses' quorum (they were down at the hand-over), ask them again now, with the old
     log's key, so that its last entries, the hand-over first of all, get their receipts."""
     chain = log_chain(engine, settings.ledger_origin)
-    quorum = settings.ledger_quorum
-    if quorum is None:
-        quorum = len(settings.ledger_witnesses)
+    quorum = settings.resolved_ledger_quorum
     for origin, vkey in chain[:-1]:
         if not vkey or not _key_path(settings, origin).exists():
             continue  # nothing to sign with: the old key is not kept here
@@ -139,7 +137,7 @@ def _finish_predecessors(settings: Settings, engine: Engine) -> None:
                 log,
                 ledger_signer(settings, origin),
                 witnesses=witnesses,
-                quorum=settings.ledger_quorum,
+                quorum=quorum,
             )
             try:
                 trusted = checkpointer.latest(trusted=True)
@@ -182,7 +180,7 @@ def open_ledger(settings: Settings, engine: Engine, *, background: bool = True) 
         engine,
         ledger_signer(settings, _active_origin(settings, engine)),
         witnesses=witnesses,
-        quorum=settings.ledger_quorum,
+        quorum=settings.resolved_ledger_quorum,
         interval=settings.ledger_checkpoint_interval,
         background=background,
     )
@@ -284,9 +282,7 @@ def mirror_ledger(settings: Settings, directory: Path) -> tuple[int, list[str]]:
     with _engine(settings) as engine:
         origin = _active_origin(settings, engine)
         with Log(engine, origin, writable=False) as log:
-            quorum = settings.ledger_quorum
-            if quorum is None:
-                quorum = len(settings.ledger_witnesses)
+            quorum = settings.resolved_ledger_quorum
             checkpoint = latest_checkpoint(log, quorum=quorum)
             if checkpoint is None:
                 raise InvalidInput(f"log {origin!r} has not published a checkpoint yet")
@@ -299,9 +295,7 @@ def mirror_ledger(settings: Settings, directory: Path) -> tuple[int, list[str]]:
 def ledger_status(settings: Settings) -> dict[str, Any]:
     """The open log's origin, key, size, newest trusted checkpoint, witnesses and quorum,
     read without taking the writer lock (beside a running server)."""
-    quorum = settings.ledger_quorum
-    if quorum is None:
-        quorum = len(settings.ledger_witnesses)
+    quorum = settings.resolved_ledger_quorum
     with _engine(settings) as engine:
         origin = _active_origin(settings, engine)
         with Log(engine, origin, writable=False) as log:

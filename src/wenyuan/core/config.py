@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     )
 
     @property
+    def resolved_ledger_quorum(self) -> int:
+        """Cosignatures a checkpoint needs: as configured, else every configured witness."""
+        if self.ledger_quorum is None:
+            return len(self.ledger_witnesses)
+        return self.ledger_quorum
+
+    @property
     def resolved_ledger_key_file(self) -> Path:
         return self.ledger_key_file or self.data_dir / "keys" / "ledger.key"
 
