@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound
+from wenyuan.ledger.note import NoteSigner
 from wenyuan.ledger.state import (
     APPLIERS,
     AssetState,
@@ -41,7 +42,7 @@ from wenyuan.ledger.statements import (
 # Fixed keys, so failures reproduce; none of them is secret.
 KEYS = [Ed25519PrivateKey.from_private_bytes(bytes([n]) * 32) for n in range(1, 5)]
 OWNER, ALICE, BOB, LOG = KEYS
-LOG_VKEY = "ledger.example.org/1+0a1b2c3d+AQ" + "A" * 42
+LOG_VKEY = NoteSigner("ledger.example.org/1", LOG).vkey()
 
 
 def pub(key: Ed25519PrivateKey) -> str:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from wenyuan.core.errors import InvalidInput
 from wenyuan.ledger import statements as stm
+from wenyuan.ledger.note import NoteSigner
 from wenyuan.ledger.statements import (
     KINDS,
     MAX_LEAF_BYTES,
@@ -381,7 +382,7 @@ def _follow_up(kind: str, **fields: Any) -> dict[str, Any]:
             _follow_up(
                 "log-handover",
                 new_origin="log.example/b",
-                new_vkey="log.example/b+0a1b2c3d+AQ" + "A" * 42,
+                new_vkey=NoteSigner("log.example/b", OTHER).vkey(),
                 final_size=-1,
             ),
             "final_size",
@@ -414,7 +415,7 @@ def test_every_kind_has_a_helper_that_makes_a_valid_statement() -> None:
         make_log_handover(
             KEY,
             new_origin="ledger.example.org/2",
-            new_vkey="ledger.example.org/2+0a1b2c3d+AQ" + "A" * 42,
+            new_vkey=NoteSigner("ledger.example.org/2", OTHER).vkey(),
             final_size=10,
         ),
     ]

@@ -17,6 +17,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +184,7 @@ def open_ledger(settings: Settings, engine: Engine, *, background: bool = True) 
         quorum=settings.resolved_ledger_quorum,
         interval=settings.ledger_checkpoint_interval,
         background=background,
+        max_future=timedelta(seconds=settings.ledger_max_future),
     )
 
 

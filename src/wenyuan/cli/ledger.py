@@ -25,6 +25,7 @@ from wenyuan.cli.main import _fail, _platform, _print_json, _settings, err, out
 from wenyuan.core.errors import InvalidInput, WenyuanError
 from wenyuan.ledger import (
     STEPS,
+    ReplayFlagged,
     SignedStatement,
     VerificationError,
     encode_leaf,
@@ -346,6 +347,24 @@ def replay(
     """
     try:
         state = replay_ledger(_settings())
+    except ReplayFlagged as exc:
+        if as_json:
+            _print_json({**exc.state.to_json(), "differ": exc.differ})
+        else:
+            for entry in exc.entries:
+                err.print(
+                    f"flagged: leaf {entry.index} ({entry.leaf_hash}): {entry.reason}",
+                    highlight=False,
+                    markup=False,
+                )
+            if exc.differ:
+                err.print(
+                    f"{len(exc.differ)} asset states in the registry follow from flagged "
+                    f"entries: {', '.join(exc.differ[:20])}",
+                    highlight=False,
+                    markup=False,
+                )
+        _fail(exc)
     except WenyuanError as exc:
         _fail(exc)
     if as_json:

@@ -90,6 +90,15 @@ class Settings(BaseSettings):
         le=300,
         description="Seconds a submission waits for the checkpoint that covers it.",
     )
+    ledger_max_future: float = Field(
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "Seconds a statement's `issued_at` may be ahead of the server's clock; later "
+            "ones are refused (the log's own time is what a receipt proves)."
+        ),
+    )
 
     @property
     def resolved_ledger_quorum(self) -> int:

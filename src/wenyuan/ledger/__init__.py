@@ -32,10 +32,17 @@ from wenyuan.ledger.note import (
     parse_vkey,
     sign_note,
 )
-from wenyuan.ledger.registry import Accepted, LogFrozen, Registry, ReplayMismatch
+from wenyuan.ledger.registry import (
+    Accepted,
+    LogFrozen,
+    Registry,
+    ReplayFlagged,
+    ReplayMismatch,
+)
 from wenyuan.ledger.service import Ledger, ReceiptPending
 from wenyuan.ledger.state import (
     AssetState,
+    FlaggedEntry,
     Handover,
     LedgerState,
     Licence,
@@ -44,9 +51,12 @@ from wenyuan.ledger.state import (
     UnknownAsset,
 )
 from wenyuan.ledger.statements import (
+    Inadmissible,
+    PolicyRefused,
     SignedStatement,
     StatementError,
     asset_id_for,
+    check_admission,
     decode_leaf,
     encode_leaf,
     encode_public_key,
@@ -55,6 +65,7 @@ from wenyuan.ledger.statements import (
     make_register,
     make_revoke,
     make_transfer,
+    read_leaf,
     statement_hash,
 )
 from wenyuan.ledger.tiles import TileError, TilePathError, TileReader, parse_tile_path
@@ -99,8 +110,10 @@ __all__ = [
     "Checkpointer",
     "CosignatureVerifier",
     "FileWitnessState",
+    "FlaggedEntry",
     "HTTPWitness",
     "Handover",
+    "Inadmissible",
     "InconsistentCheckpoint",
     "InsecureKeyFile",
     "KeyFileExists",
@@ -118,11 +131,13 @@ __all__ = [
     "NoteError",
     "NoteSigner",
     "NoteVerifier",
+    "PolicyRefused",
     "ProofError",
     "ReceiptPending",
     "Refused",
     "Registry",
     "ReplayError",
+    "ReplayFlagged",
     "ReplayMismatch",
     "SignatureError",
     "SignedStatement",
@@ -141,6 +156,7 @@ __all__ = [
     "WitnessRefused",
     "WitnessUnavailable",
     "asset_id_for",
+    "check_admission",
     "decode_leaf",
     "encode_leaf",
     "encode_public_key",
@@ -159,6 +175,7 @@ __all__ = [
     "open_note",
     "parse_tile_path",
     "parse_vkey",
+    "read_leaf",
     "root_from_inclusion_proof",
     "sign_note",
     "statement_hash",

@@ -21,10 +21,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from wenyuan.core.errors import InvalidInput
+from wenyuan.core.keys import public_key_problem, verify_signature
 
 __all__ = [
     "ALG_COSIGNATURE_V1",
@@ -173,14 +173,6 @@ def _raw_public(key: Ed25519PublicKey | bytes) -> bytes:
     return bytes(key)
 
 
-def _ed25519_verify(public_key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
-    try:
-        public_key.verify(signature, message)
-    except InvalidSignature:
-        return False
-    return True
-
-
 # -- keys -----------------------------------------------------------------------------------
 
 
@@ -203,17 +195,16 @@ class Verifier(Protocol):
 class _Ed25519Verifier:
     """An Ed25519 public key under a name, for one signature type."""
 
-    __slots__ = ("_key", "_key_id", "_name", "_public")
+    __slots__ = ("_key_id", "_name", "_public")
     algorithm = ALG_ED25519
 
     def __init__(self, name: str, public_key: Ed25519PublicKey | bytes) -> None:
         _check_name(name, "key")
         self._name = name
         self._public = _raw_public(public_key)
-        try:
-            self._key = Ed25519PublicKey.from_public_bytes(self._public)
-        except ValueError as exc:
-            raise KeyFormatError(f"key {name!r} is not a valid Ed25519 public key") from exc
+        problem = public_key_problem(self._public)
+        if problem is not None:  # the Ed25519 policy of wenyuan.core.keys
+            raise KeyFormatError(f"the Ed25519 public key of {name!r} {problem}")
         self._key_id = key_id(name, self.algorithm, self._public)
 
     @property
@@ -259,7 +250,9 @@ class NoteVerifier(_Ed25519Verifier):
     __slots__ = ()
 
     def verify(self, text: bytes, signature: bytes) -> bool:
-        return len(signature) == _ED25519_SIG_SIZE and _ed25519_verify(self._key, signature, text)
+        return len(signature) == _ED25519_SIG_SIZE and verify_signature(
+            self._public, signature, text
+        )
 
     @classmethod
     def from_vkey(cls, vkey: str) -> NoteVerifier:
@@ -288,7 +281,7 @@ class CosignatureVerifier(_Ed25519Verifier):
             message = cosignature_message(body, timestamp)
         except (UnicodeDecodeError, NoteError):
             return False  # the spec defines cosignatures over checkpoints only
-        return _ed25519_verify(self._key, signature[8:], message)
+        return verify_signature(self._public, signature[8:], message)
 
     def verify_line(self, checkpoint_body: str, line: str) -> int:
         """Check one cosignature line on ``checkpoint_body``; return its timestamp.

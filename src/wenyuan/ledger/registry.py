@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,7 +37,7 @@ from wenyuan.ledger import tables
 from wenyuan.ledger.log import Log, Pending
 from wenyuan.ledger.note import NoteVerifier
 from wenyuan.ledger.state import AssetState, Handover, LedgerState, apply, replay
-from wenyuan.ledger.statements import decode_leaf
+from wenyuan.ledger.statements import check_admission, decode_leaf
 
 __all__ = [
     "Accepted",
@@ -75,6 +75,28 @@ class ReplayMismatch(StorageError):
 
     title = "Replay differs from the registry"
     type_slug = "replay-mismatch"
+
+
+class ReplayFlagged(ReplayMismatch):
+    """The log holds entries the Ed25519 policy refuses (appended before it existed), so
+    the states they produced cannot be trusted. ``entries`` lists each flagged entry with
+    its index, leaf hash and reason: publish them, and ask the parties concerned to sign
+    again with real keys; ``differ`` names the assets whose stored state they changed."""
+
+    title = "Entries refused by the Ed25519 policy"
+    type_slug = "replay-flagged"
+
+    def __init__(self, state: LedgerState, differ: Sequence[str]) -> None:
+        flagged = state.flagged
+        super().__init__(
+            f"{len(flagged)} entr{'y' if len(flagged) == 1 else 'ies'} of the log "
+            f"{'is' if len(flagged) == 1 else 'are'} refused by the Ed25519 policy "
+            f"(first: leaf {flagged[0].index}: {flagged[0].reason})",
+            count=len(flagged),
+        )
+        self.state = state
+        self.entries = flagged
+        self.differ = list(differ)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +137,21 @@ class _View(Mapping[str, AssetState]):
 class Registry:
     """Signed statements about assets, checked and appended to one log."""
 
-    def __init__(self, engine: Engine, origin: str, *, vkey: str = "", log_key: str) -> None:
-        """``log_key`` is the log's own Ed25519 public key (base64): only it may hand over."""
+    def __init__(
+        self,
+        engine: Engine,
+        origin: str,
+        *,
+        vkey: str = "",
+        log_key: str,
+        max_future: timedelta = timedelta(minutes=5),
+    ) -> None:
+        """``log_key`` is the log's own Ed25519 public key (base64): only it may hand over.
+        A statement issued more than ``max_future`` ahead of this machine's clock is refused
+        (``check_admission``)."""
         self.engine = engine
         self.log_key = log_key
+        self.max_future = max_future
         self._lock = threading.Lock()
         self._pending: dict[str, AssetState] = {}
         self._pending_count: dict[str, int] = {}
@@ -150,6 +183,7 @@ class Registry:
         if not isinstance(leaf, bytes):
             raise InvalidInput("a statement leaf is bytes")
         signed = decode_leaf(leaf)
+        check_admission(signed.statement, now=datetime.now(UTC), max_future=self.max_future)
         with self._lock:
             if self._broken:
                 raise StorageError(self._broken)
@@ -407,6 +441,8 @@ def check_replay(logs: Sequence[tuple[Log, str]]) -> LedgerState:
         (set(stored) ^ set(state))
         | {a for a in stored if a in state and state[a].to_json() != stored[a]}
     )
+    if state.flagged:
+        raise ReplayFlagged(state, differ)
     if differ:
         raise ReplayMismatch(
             f"{len(differ)} asset states differ between the log and the registry",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -26,7 +27,7 @@ from wenyuan.ledger.log import Log
 from wenyuan.ledger.note import NoteSigner
 from wenyuan.ledger.registry import Accepted, Registry, log_chain
 from wenyuan.ledger.state import AssetState
-from wenyuan.ledger.statements import decode_leaf, encode_leaf, make_log_handover
+from wenyuan.ledger.statements import encode_leaf, make_log_handover, read_leaf
 from wenyuan.ledger.tiles import TILE_HEIGHT, encode_entries, parse_tile_path
 from wenyuan.ledger.verify import RECEIPT_FORMAT
 
@@ -58,10 +59,15 @@ class Ledger:
         quorum: int | None = None,
         interval: float = 0.5,
         background: bool = True,
+        max_future: timedelta = timedelta(minutes=5),
     ) -> None:
         self.signer = signer
         self.registry = Registry(
-            engine, signer.name, vkey=signer.vkey(), log_key=_b64(signer.public_key)
+            engine,
+            signer.name,
+            vkey=signer.vkey(),
+            log_key=_b64(signer.public_key),
+            max_future=max_future,
         )
         self.log = self.registry.log
         self._readers: dict[str, Log] = {}
@@ -139,7 +145,7 @@ class Ledger:
         if not 0 <= index < checkpoint.size:
             raise InvalidInput(f"entry {index} is not in the tree of size {checkpoint.size}")
         leaf = log.leaf(index)
-        signed = decode_leaf(leaf)
+        signed = read_leaf(leaf)  # the receipt's reader verifies it
         return {
             "format": RECEIPT_FORMAT,
             "origin": log.origin,
@@ -227,7 +233,7 @@ class Ledger:
         self.asset(asset_id)
         out = []
         for origin, index, kind, leaf in self.registry.history(asset_id):
-            signed = decode_leaf(leaf)
+            signed = read_leaf(leaf)
             out.append(
                 {
                     "log": origin,

@@ -28,17 +28,20 @@ from typing import Any
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, WenyuanError
 from wenyuan.ledger.statements import (
+    PolicyRefused,
     SignedStatement,
     StatementError,
     asset_id_for,
     decode_leaf,
     encode_leaf,
+    read_leaf,
     statement_hash,
 )
 
 __all__ = [
     "APPLIERS",
     "AssetState",
+    "FlaggedEntry",
     "Handover",
     "LedgerState",
     "Licence",
@@ -66,6 +69,20 @@ class Refused(Conflict):
         self.reason = reason
         self.asset = asset
         self.index = index
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedEntry:
+    """An entry ``replay`` set aside: the Ed25519 policy refuses its keys or signature (it
+    was appended before the policy), or it only made sense after such an entry. Its effect
+    is left out of the replayed state; publish ``index``, ``leaf_hash`` and ``reason``."""
+
+    index: int
+    leaf_hash: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "leaf_hash": self.leaf_hash, "reason": self.reason}
 
 
 class UnknownAsset(NotFound):
@@ -206,17 +223,19 @@ class LedgerState(Mapping[str, AssetState]):
     ``size`` is the number of leaves the state covers; ``handovers`` the log handovers seen.
     """
 
-    __slots__ = ("_assets", "handovers", "size")
+    __slots__ = ("_assets", "flagged", "handovers", "size")
 
     def __init__(
         self,
         assets: Mapping[str, AssetState] | None = None,
         handovers: Sequence[Handover] = (),
         size: int = 0,
+        flagged: Sequence[FlaggedEntry] = (),
     ) -> None:
         self._assets: Mapping[str, AssetState] = MappingProxyType(dict(assets or {}))
         self.handovers: tuple[Handover, ...] = tuple(handovers)
         self.size = size
+        self.flagged: tuple[FlaggedEntry, ...] = tuple(flagged)
 
     def __getitem__(self, asset_id: str) -> AssetState:
         return self._assets[asset_id]
@@ -235,6 +254,7 @@ class LedgerState(Mapping[str, AssetState]):
             "size": self.size,
             "assets": {k: self._assets[k].to_json() for k in sorted(self._assets)},
             "handovers": [h.to_json() for h in self.handovers],
+            "flagged": [f.to_json() for f in self.flagged],
         }
 
 
@@ -473,9 +493,15 @@ def replay(
     again at 0. Raises
     ``ReplayError`` with the index of the first leaf that does not decode, does not verify,
     or would have been refused.
+
+    Entries whose keys or signature the Ed25519 policy refuses (``PolicyRefused``: appended
+    before the policy existed) do not stop the replay: they are flagged (``flagged``) and
+    left out, and so is any later entry about the same asset that is refused without them.
     """
     assets: dict[str, AssetState] = dict(start or {})
     handovers: list[Handover] = list(start.handovers) if start else []
+    flagged: list[FlaggedEntry] = list(start.flagged) if start else []
+    tainted: set[str] = set()
     expected = first_index if first_index is not None else (start.size if start else 0)
     handed_over = False
     for index, leaf in leaves:
@@ -490,13 +516,34 @@ def replay(
             )
         try:
             signed = decode_leaf(leaf)
-            effect = _apply_verified(assets, handovers, signed, leaf_hash, index, log_key)
+        except PolicyRefused as exc:
+            flagged.append(FlaggedEntry(index, leaf_hash, exc.detail))
+            tainted.add(_asset_of(read_leaf(leaf).statement))
+            expected += 1
+            continue
         except WenyuanError as exc:
             raise ReplayError(exc.detail, index=index, leaf_hash=leaf_hash) from exc
+        try:
+            effect = _apply_verified(assets, handovers, signed, leaf_hash, index, log_key)
+        except WenyuanError as exc:
+            asset = _asset_of(signed.statement)
+            if asset not in tainted:
+                raise ReplayError(exc.detail, index=index, leaf_hash=leaf_hash) from exc
+            reason = f"refused once the flagged entries of asset {asset} are left out: {exc}"
+            flagged.append(FlaggedEntry(index, leaf_hash, reason))
+            expected += 1
+            continue
         if isinstance(effect, Handover):
             handovers.append(effect)
             handed_over = True
         else:
             assets[effect.asset_id] = effect
         expected += 1
-    return LedgerState(assets, handovers, expected)
+    return LedgerState(assets, handovers, expected, flagged)
+
+
+def _asset_of(statement: Mapping[str, Any]) -> str:
+    """The asset a statement is about ("" for none: a log hand-over)."""
+    if statement.get("kind") == "register":
+        return asset_id_for(str(statement.get("content_sha256", "")))
+    return str(statement.get("asset", ""))

@@ -26,28 +26,31 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from wenyuan.core.errors import InvalidInput
+from wenyuan.core.keys import public_key_problem, signature_problem, verify_signature
 
 __all__ = [
     "COMMON_FIELDS",
     "KINDS",
     "MAX_LEAF_BYTES",
     "STATEMENT_VERSION",
+    "Inadmissible",
     "KindSpec",
+    "PolicyRefused",
     "SignedStatement",
     "StatementError",
     "asset_id_for",
     "canonical_statement",
+    "check_admission",
     "check_statement",
     "decode_leaf",
     "encode_leaf",
@@ -60,6 +63,7 @@ __all__ = [
     "make_transfer",
     "new_statement",
     "parse_time",
+    "read_leaf",
     "register_kind",
     "sign_statement",
     "statement_hash",
@@ -90,6 +94,25 @@ class StatementError(InvalidInput):
         super().__init__(f"{field}: {reason}", field=field, reason=reason)
         self.field = field
         self.reason = reason
+
+
+class PolicyRefused(StatementError):
+    """A key named in the statement (``issuer``, ``to``, ``licensee``, the key of a
+    ``new_vkey``) or the signature's R or S is refused by the Ed25519 policy
+    (``wenyuan.core.keys``): a small-order or non-canonical point, or an unreduced S. Such
+    a statement could be forged; sign with a key from a real Ed25519 key generator."""
+
+    title = "Refused by the Ed25519 policy"
+    type_slug = "ed25519-policy"
+
+
+class Inadmissible(StatementError):
+    """The statement is well formed and signed, but the log does not take it as it is: a
+    text field holds control or bidirectional-override characters, or ``issued_at`` is
+    too far in the future. Fix the named field, sign again and resubmit."""
+
+    title = "Statement not admitted"
+    type_slug = "statement-not-admitted"
 
 
 # -- field checks -------------------------------------------------------------------------
@@ -161,13 +184,38 @@ def _size(value: Any, name: str) -> None:
 
 _sha256_hex = _pattern(r"[0-9a-f]{64}", "64 lowercase hex digits (a SHA-256)")
 _asset = _pattern(r"sha256:[0-9a-f]{64}", '"sha256:" and 64 lowercase hex digits')
-_public_key = _b64(32, "an Ed25519 public key")
+_public_key_bytes = _b64(32, "an Ed25519 public key")
+
+
+def _public_key(value: Any, name: str) -> None:
+    """A base64 Ed25519 public key that the Ed25519 policy accepts."""
+    _public_key_bytes(value, name)
+    problem = public_key_problem(base64.b64decode(value))
+    if problem is not None:
+        raise PolicyRefused(name, f"the Ed25519 key {value} {problem}")
+
+
 # RFC 6838 §4.2 restricted-name, type "/" subtype, lowercase only so one type has one spelling.
 _NAME = r"[a-z0-9][a-z0-9!#$&\-^_.+]{0,126}"
 _media_type = _pattern(rf"{_NAME}/{_NAME}", "a lowercase RFC 6838 media type (type/subtype)")
 _iscc = _pattern(r"ISCC:[A-Z2-7]{8,200}", '"ISCC:" and uppercase base32 (an ISCC code)')
 # C2SP signed-note verifier key: <name>+<8 hex digits>+<base64 of type byte and key>.
-_vkey = _pattern(r"[^\s+]{1,256}\+[0-9a-f]{8}\+[A-Za-z0-9+/]{4,}={0,2}", "a C2SP vkey")
+_vkey_text = _pattern(r"[^\s+]{1,256}\+[0-9a-f]{8}\+[A-Za-z0-9+/]{4,}={0,2}", "a C2SP vkey")
+
+
+def _vkey(value: Any, name: str) -> None:
+    """A C2SP vkey whose Ed25519 key (after the type byte) the Ed25519 policy accepts."""
+    _vkey_text(value, name)
+    try:
+        material = base64.b64decode(value.split("+", 2)[2], validate=True)  # base64 may hold "+"
+    except (binascii.Error, ValueError) as exc:
+        raise StatementError(name, "must be a C2SP vkey (its key is not base64)") from exc
+    if len(material) == 33:
+        problem = public_key_problem(material[1:])
+        if problem is not None:
+            raise PolicyRefused(name, f"the Ed25519 key in {value} {problem}")
+
+
 _origin = _pattern(r"[^\s][^\n]{0,255}", "a log origin line (1–256 characters, no newline)")
 
 
@@ -484,10 +532,11 @@ def make_log_handover(
 
 
 def _verify(canonical: bytes, signature: bytes, public_key: bytes) -> None:
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, canonical)
-    except (InvalidSignature, ValueError) as exc:
-        raise StatementError("sig", "the signature does not verify with the issuer's key") from exc
+    problem = signature_problem(public_key, signature)
+    if problem is not None:
+        raise PolicyRefused("sig", problem)
+    if not verify_signature(public_key, signature, canonical):
+        raise StatementError("sig", "the signature does not verify with the issuer's key")
 
 
 def _envelope(signed: SignedStatement) -> bytes:
@@ -521,8 +570,7 @@ def _no_constant(name: str) -> Any:
     raise StatementError("leaf", f"{name} is not JSON")
 
 
-def decode_leaf(leaf: bytes) -> SignedStatement:
-    """Parse and verify a leaf; raises ``StatementError`` unless it is exactly a valid leaf."""
+def _parse_envelope(leaf: bytes) -> dict[str, Any]:
     if len(leaf) > MAX_LEAF_BYTES:
         raise StatementError("leaf", f"is {len(leaf)} bytes (max {MAX_LEAF_BYTES})")
     try:
@@ -537,7 +585,31 @@ def decode_leaf(leaf: bytes) -> SignedStatement:
         raise StatementError("leaf", f"is not UTF-8 JSON: {exc}") from exc
     if not isinstance(envelope, dict) or set(envelope) != {"key", "sig", "statement"}:
         raise StatementError("leaf", 'must be an object of exactly "key", "sig" and "statement"')
-    _public_key(envelope["key"], "key")
+    return envelope
+
+
+def read_leaf(leaf: bytes) -> SignedStatement:
+    """A leaf already in the log, parsed for display: its JSON shape only.
+
+    Nothing is verified: a log may hold entries appended before a rule was tightened (see
+    ``PolicyRefused``), and they must still be shown. Whoever needs to trust an entry checks
+    its receipt (``verify_receipt``) or replays the log (``replay``).
+    """
+    envelope = _parse_envelope(leaf)
+    statement, key, sig = envelope["statement"], envelope["key"], envelope["sig"]
+    if not isinstance(statement, dict) or not isinstance(key, str) or not isinstance(sig, str):
+        raise StatementError("leaf", "is not a statement envelope")
+    try:
+        return SignedStatement(statement, base64.b64decode(sig), base64.b64decode(key))
+    except (binascii.Error, ValueError) as exc:
+        raise StatementError("leaf", "holds a key or signature that is not base64") from exc
+
+
+def decode_leaf(leaf: bytes) -> SignedStatement:
+    """Parse and verify a leaf; raises ``StatementError`` unless it is exactly a valid leaf
+    (``PolicyRefused`` if a key or the signature breaks the Ed25519 policy)."""
+    envelope = _parse_envelope(leaf)
+    _public_key_bytes(envelope["key"], "key")  # the policy is checked on the issuer field
     _b64(64, "an Ed25519 signature")(envelope["sig"], "sig")
     statement = envelope["statement"]
     canonical = canonical_statement(statement)
@@ -550,6 +622,52 @@ def decode_leaf(leaf: bytes) -> SignedStatement:
         raise StatementError("leaf", "is not in canonical form (RFC 8785) and must be")
     _verify(canonical, signed.signature, signed.public_key)
     return signed
+
+
+# -- admission ------------------------------------------------------------------------------
+
+# C0 controls but tab and newline, DEL, C1 controls; and the bidirectional embeddings,
+# overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI) that make text display in
+# an order other than the order it is signed in (CVE-2021-42574, "Trojan Source").
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _strings(value: Any, name: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield name, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(key, name)
+            yield from _strings(item, f"{name}.{key}" if name else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{name}[{i}]")
+
+
+def check_admission(statement: Mapping[str, Any], *, now: datetime, max_future: timedelta) -> None:
+    """Raise ``Inadmissible`` unless the log takes this (already valid) statement now.
+
+    Text MUST NOT hold control characters other than tab and newline, nor bidirectional
+    override or isolate characters; ``issued_at`` MUST NOT be more than ``max_future``
+    after ``now``. These are the rules at the log's door: entries appended before a rule
+    existed stay valid, so ``decode_leaf`` and ``replay`` do not apply them.
+    """
+    for name, text in _strings(statement, ""):
+        found = _UNSAFE_TEXT.search(text)
+        if found is not None:
+            code = f"U+{ord(found.group()):04X}"
+            raise Inadmissible(
+                name or "statement",
+                f"holds the character {code} at position {found.start()}: control and "
+                "bidirectional-override characters are not allowed in statements",
+            )
+    issued = parse_time(statement["issued_at"], "issued_at")
+    if issued - now > max_future:
+        raise Inadmissible(
+            "issued_at",
+            f"{statement['issued_at']} is more than {int(max_future.total_seconds())} s ahead "
+            f"of the log's clock ({format_time(now)}); check the signer's clock",
+        )
 
 
 def statement_hash(leaf: bytes) -> str:
