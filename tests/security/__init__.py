@@ -1,0 +1,1 @@
+"""Security tests: the attacks found by probing the platform, kept as regressions."""
