@@ -288,6 +288,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "zh": "条目不是规范（RFC 8785）编码",
         "en": "the entry is not in canonical (RFC 8785) form",
     },
+    "verify_r_policy": {
+        "zh": "{name} 不符合 Ed25519 规则：{detail}（此类签名可被伪造）",
+        "en": "{name} breaks the Ed25519 policy: {detail} (such signatures can be forged)",
+    },
     "verify_r_statement_sig": {
         "zh": "签发者的签名与声明不符",
         "en": "the issuer's signature does not match the statement",

@@ -88,6 +88,7 @@ VERIFY_KEYS = (
     "verify_r_leaf",
     "verify_r_issuer",
     "verify_r_canonical",
+    "verify_r_policy",
     "verify_r_statement_sig",
     "verify_r_readable",
     "verify_r_proof_shape",

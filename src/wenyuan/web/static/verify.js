@@ -19,6 +19,9 @@
 // Crypto is @noble/ed25519 and @noble/hashes (vendored, see vendor/README.md), on every
 // page, not WebCrypto: WebCrypto exists only in secure contexts (https, localhost), and a
 // museum's intranet may serve plain http. One code path means one behaviour to test.
+// Signatures are checked by Wenyuan's Ed25519 policy (wenyuan.core.keys, docs/ledger.md),
+// rule for rule: canonical A and R, neither of small order, S < L, and the cofactorless
+// equation [S]B = R + [k]A (noble's own verify is cofactored, so it is not used).
 // The texts shown come from the page (#verify-messages), in the reader's language.
 
 import * as ed from "./vendor/noble-ed25519/index.js";
@@ -84,6 +87,42 @@ function b64decode(text, name) {
   }
   if (b64encode(bytes) !== text) fail("verify_r_base64", { name });
   return bytes;
+}
+
+// -- the Ed25519 policy ------------------------------------------------------------------
+
+const GROUP_ORDER = 2n ** 252n + 27742317777372353535851937790883648493n; // L
+
+function littleEndian(bytes) {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]);
+  return n;
+}
+
+/** Why the policy refuses a 32-byte point encoding (a public key or a signature's R), or
+ * null: it must be the canonical encoding of a curve point, not of small order. */
+export function pointProblem(bytes) {
+  let point;
+  try {
+    point = ed.Point.fromBytes(bytes, false); // strict RFC 8032: y < p, no "-0" x
+  } catch {
+    return "not the canonical encoding of a curve point";
+  }
+  return point.isSmallOrder() ? "a point of small order" : null;
+}
+
+/** Whether `sig` is a signature of `message` under the 32-byte `key` by every rule of the
+ * policy. */
+export function verifyEd25519(sig, message, key) {
+  if (sig.length !== 64 || key.length !== 32) return false;
+  const r = sig.subarray(0, 32);
+  if (pointProblem(key) !== null || pointProblem(r) !== null) return false;
+  const s = littleEndian(sig.subarray(32));
+  if (s >= GROUP_ORDER) return false;
+  const A = ed.Point.fromBytes(key, false);
+  const R = ed.Point.fromBytes(r, false);
+  const k = littleEndian(sha512(concat(r, key, message))) % GROUP_ORDER;
+  return ed.Point.BASE.multiply(s, false).equals(R.add(A.multiply(k, false)));
 }
 
 // -- RFC 8785 (JCS) for the JSON a statement holds ----------------------------------------
@@ -154,6 +193,8 @@ function parseVkey(vkey, type, errorKey) {
     fail(errorKey, { detail: "the key is not base64" });
   }
   if (raw.length !== 33 || raw[0] !== type) fail(errorKey, { detail: `not ${KEY_KINDS[type]}` });
+  const problem = pointProblem(raw.slice(1));
+  if (problem) fail(errorKey, { detail: `the key is ${problem}` });
   // The key id is the first 4 bytes of SHA-256(name ‖ "\n" ‖ type ‖ key).
   const id = sha256(concat(utf8.encode(name), Uint8Array.of(0x0a), raw)).slice(0, 4);
   if (toHex(id) !== hexId) fail(errorKey, { detail: "the key id does not match the key" });
@@ -163,7 +204,7 @@ function parseVkey(vkey, type, errorKey) {
 /** Whether `sig` is `key`'s plain Ed25519 signature of the note text. */
 function verifyNoteSignature(key, text, sig) {
   try {
-    return sig.length === 64 && ed.verify(sig, utf8.encode(text), key.key, { zip215: false });
+    return verifyEd25519(sig, utf8.encode(text), key.key);
   } catch {
     return false;
   }
@@ -190,7 +231,7 @@ function verifyCosignature(key, text, data) {
   }
   const message = utf8.encode(`${COSIGNATURE_HEADER}time ${time}\n${text}`);
   try {
-    return ed.verify(data.slice(8), message, key.key, { zip215: false });
+    return verifyEd25519(data.slice(8), message, key.key);
   } catch {
     return false;
   }
@@ -357,6 +398,22 @@ function countWitnesses(s) {
   return format(s.messages, "verify_witnesses_ok", { count, quorum, names });
 }
 
+/** Every key a statement names (its issuer, `to`, `licensee`, the key of a `new_vkey`)
+ * must pass the policy, as the server checks at submission. */
+function checkStatementKeys(statement) {
+  for (const name of ["issuer", "to", "licensee"]) {
+    if (typeof statement[name] !== "string") continue;
+    const problem = pointProblem(b64decode(statement[name], name));
+    if (problem) fail("verify_r_policy", { name, detail: problem });
+  }
+  if (typeof statement.new_vkey === "string") {
+    const material = statement.new_vkey.split("+").slice(2).join("+");
+    const raw = b64decode(material, "new_vkey");
+    const problem = raw.length === 33 ? pointProblem(raw.slice(1)) : null;
+    if (problem) fail("verify_r_policy", { name: "new_vkey", detail: problem });
+  }
+}
+
 function checkStatementSignature(s) {
   let envelope;
   try {
@@ -373,10 +430,15 @@ function checkStatementSignature(s) {
   const sig = b64decode(envelope.sig, "sig");
   if (key.length !== 32 || sig.length !== 64) fail("verify_r_leaf", { detail: "key or sig size" });
   if (envelope.key !== statement.issuer) fail("verify_r_issuer");
-  const signed = utf8.encode(canonicalJSON(statement));
+  checkStatementKeys(statement);
+  const problem = pointProblem(sig.subarray(0, 32));
+  if (problem) fail("verify_r_policy", { name: "sig (R)", detail: problem });
+  if (littleEndian(sig.subarray(32)) >= GROUP_ORDER) {
+    fail("verify_r_policy", { name: "sig (S)", detail: "S ≥ L" });
+  }
   let ok = false;
   try {
-    ok = ed.verify(sig, signed, key, { zip215: false });
+    ok = verifyEd25519(sig, utf8.encode(canonicalJSON(statement)), key);
   } catch {
     ok = false;
   }
