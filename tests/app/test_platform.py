@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from wenyuan.app import Platform, _indexer
-from wenyuan.app.platform import SEARCH_CONSUMER
 from wenyuan.core.config import Settings
 from wenyuan.core.errors import InvalidInput
 
@@ -24,7 +23,7 @@ def test_ingest_with_the_background_indexer_indexes_everything(
         assert report.counts.created >= 300
         assert report.indexed == report.counts.created
         assert platform.index.count() == platform.store.count()
-        assert platform.store.watermark(SEARCH_CONSUMER) == platform.store.last_seq()
+        assert platform.store.watermark(platform.search_consumer) == platform.store.last_seq()
         assert platform.search("床前明月光", limit=1).hits[0].record.labels["zh-Hans"] == "静夜思"
     finally:
         platform.close()
