@@ -32,7 +32,7 @@ class ChangeListener:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._driver: Any = conn.connection.driver_connection
+        self._driver: Any = conn.connection.dbapi_connection  # psycopg.Connection
 
     @classmethod
     def open(cls, engine: Engine) -> ChangeListener | None:
