@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from wenyuan.app import Platform, _indexer
+from wenyuan.core.config import Settings
 from wenyuan.resources.sources.sample import sample_path
 
 WENYUAN = str(Path(sys.executable).with_name("wenyuan"))
@@ -160,3 +162,26 @@ def test_a_server_on_sqlite_polls_writes_of_another_process(tmp_path: Path) -> N
     with serving_node(own, own_db) as base:
         ended = _ingest_sample(own, own_db)
         assert _seconds_until_found(base, ended, "李白") < VISIBLE_WITHIN
+
+
+def test_an_ingest_with_its_background_indexer_beside_a_server_on_one_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ingest whose indexer runs in a second process, into the data folder of a running
+    server: the server's follower and the indexer take turns on the index (neither fails),
+    every record ends indexed, and the server finds them."""
+    monkeypatch.setattr(_indexer, "START_AFTER", 10)
+    data_dir = tmp_path / "shared"
+    database_url = f"sqlite:///{data_dir / 'wenyuan.db'}"
+    with serving_node(data_dir, database_url) as base:
+        platform = Platform(
+            Settings(data_dir=data_dir, database_url=database_url, ingest_batch_size=25)
+        )
+        try:
+            report = platform.load_sample()
+            ended = time.monotonic()
+            assert report.index_lag == 0
+            assert platform.index.count() == platform.store.count() == report.counts.created
+        finally:
+            platform.close()
+        assert _seconds_until_found(base, ended) < VISIBLE_WITHIN
