@@ -32,8 +32,9 @@ __all__ = ["IndexFollower"]
 
 log = structlog.get_logger(__name__)
 
-#: The longest the thread blocks in one wait, so that ``stop`` is prompt.
-_SLICE = 0.25
+#: The longest the thread blocks in one wait for a notification, so that ``stop`` is prompt
+#: (a shorter slice costs CPU while idle: see docs/benchmarks.md).
+_SLICE = 0.5
 #: Seconds between attempts to listen again after the listening connection failed.
 _RELISTEN_AFTER = 5.0
 
