@@ -3,6 +3,10 @@
 ``Platform`` builds the engine (and runs migrations), the record store and the search index
 from one ``Settings``, and offers what the API, the web pages and the CLI need: ingest,
 search, records, reindex, health. Interfaces call these methods and nothing below them.
+
+Opening a platform marks ingest runs whose process is gone as interrupted. Its search
+index folder is one replica of the change feed with a watermark of its own
+(``IndexReplica``); a server keeps it current with ``IndexFollower``.
 """
 
 from __future__ import annotations
@@ -482,4 +486,5 @@ class Platform:
             "records": self.store.count(),
             "by_source": self.store.counts_by_source(),
             "indexed": self.index.count(),
+            "index_lag": self.index_lag(),
         }
