@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,27 @@ def test_owner_is_gone_only_for_a_dead_pid_of_this_host(dead_pid: int) -> None:
     assert not owner_is_gone(me)
     assert not owner_is_gone(ProcessOwner("elsewhere", me.boot, dead_pid))
     assert not owner_is_gone(ProcessOwner(me.host, "an-earlier-boot", dead_pid))
+
+
+def test_ctrl_c_ends_a_run_interrupted_with_its_counts(store: RecordStore, tmp_path: Path) -> None:
+    """An ingest stopped by Ctrl-C after its first batch is recorded interrupted at once,
+    with the counts of the batches it stored."""
+    from wenyuan.resources import ingest, make_adapter
+    from wenyuan.resources.sources.sample import sample_path
+
+    def stop_after_first_batch(counts: RunCounts) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(
+            make_adapter("sample"),
+            sample_path(),
+            store,
+            reports_dir=tmp_path,
+            batch_size=50,
+            progress=stop_after_first_batch,
+        )
+    (run,) = store.runs()
+    assert run.status == "interrupted"
+    assert run.counts.created == store.count() == 50
+    assert run.finished_at is not None

@@ -223,6 +223,11 @@ def _run_ingest(
     out.print(table)
     if report.report_path:
         out.print(f"Rejected records are listed in {report.report_path}")
+    if report.index_lag:
+        out.print(
+            f"The search index is {report.index_lag:,} changes behind: another process "
+            "updating it (a server on this data folder) applies them."
+        )
 
 
 def _with_progress(
