@@ -47,6 +47,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
+    yield from _fresh_postgres_schema()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty schema in the PostgreSQL server (for tests about PostgreSQL alone)."""
+    yield from _fresh_postgres_schema()
+
+
+def _fresh_postgres_schema() -> Iterator[str]:
     if not POSTGRES_URL:
         skip_or_fail("PostgreSQL not configured (set WENYUAN_TEST_POSTGRES_URL)")
     import sqlalchemy as sa

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wenyuan import __version__
 from wenyuan.api import api_router, problem_response, tlog_router
 from wenyuan.api.witness import create_witness_app as witness_app
-from wenyuan.app import Platform
+from wenyuan.app import IndexFollower, Platform
 from wenyuan.core.config import Settings, get_settings
 from wenyuan.core.errors import Conflict, InvalidInput, WenyuanError
 from wenyuan.ledger.witness_http import load_witness
@@ -54,11 +54,11 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         owned = platform is None
         app.state.platform = platform or Platform(settings)
         log.info("server.start", data_dir=str(settings.data_dir))
-        # Catch the search index up with the change feed (after a crash, or after records
-        # were written while no indexer ran), without holding up start-up.
-        catch_up = None
-        if app.state.platform.index_lag() > 0:
-            catch_up = asyncio.create_task(asyncio.to_thread(app.state.platform.sync_index))
+        # The search index follows the change feed in a thread: it catches up at start
+        # (after a crash, or records written while no indexer ran) without holding up
+        # start-up, then applies what any process commits (another node, a CLI ingest).
+        follower = IndexFollower(app.state.platform)
+        follower.start()
         # The server writes the ledger: take the log's writer lock now, not at the first
         # statement. If another process holds it, the ledger opens at first use instead.
         try:
@@ -68,8 +68,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         try:
             yield
         finally:
-            if catch_up is not None and not catch_up.done():
-                await catch_up
+            await asyncio.to_thread(follower.stop)
             if owned:
                 app.state.platform.close()
             log.info("server.stop")
@@ -178,12 +177,9 @@ def _install_operations(app: FastAPI) -> None:
 
     @app.get("/readyz", include_in_schema=False)
     def readyz(request: Request) -> JSONResponse:
-        checks = request.app.state.platform.ready()
-        ok = all(checks.values())
-        return JSONResponse(
-            {"status": "ready" if ok else "not ready", "checks": checks},
-            status_code=200 if ok else 503,
-        )
+        # 503 also while the search index catches up; the body says by how many changes.
+        readiness = request.app.state.platform.ready()
+        return JSONResponse(readiness.as_dict(), status_code=200 if readiness.ok else 503)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -121,7 +121,8 @@ def test_operations_endpoints(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": True, "index": True}
+    assert ready.json()["checks"] == {"database": True, "index": True, "index_current": True}
+    assert ready.json()["index_lag"] == 0
     client.get("/api/search", params={"q": "月"})
     assert client.get("/static/site.css").status_code == 200  # a mounted app, not a function
     metrics = client.get("/metrics").text

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from wenyuan.app import Platform, _indexer
-from wenyuan.app.platform import SEARCH_CONSUMER
 from wenyuan.core.config import Settings
 from wenyuan.core.errors import InvalidInput
 
@@ -24,7 +23,7 @@ def test_ingest_with_the_background_indexer_indexes_everything(
         assert report.counts.created >= 300
         assert report.indexed == report.counts.created
         assert platform.index.count() == platform.store.count()
-        assert platform.store.watermark(SEARCH_CONSUMER) == platform.store.last_seq()
+        assert platform.store.watermark(platform.search_consumer) == platform.store.last_seq()
         assert platform.search("床前明月光", limit=1).hits[0].record.labels["zh-Hans"] == "静夜思"
     finally:
         platform.close()
@@ -105,3 +104,48 @@ def test_a_script_without_a_main_guard_can_ingest(tmp_path: Path) -> None:
     created, indexed, count = (int(x) for x in result.stdout.splitlines()[-1].split())
     assert created == indexed == count
     assert created >= 300
+
+
+def test_readiness_allows_a_small_lag_only_after_a_catch_up(tmp_path: Path) -> None:
+    """Once the index has caught up since opening, a lag within ready_max_index_lag is still
+    ready; a platform that has not caught up yet is not ready with any lag."""
+    settings = Settings(data_dir=tmp_path, ready_max_index_lag=3)
+    platform = Platform(settings)
+    try:
+        platform.load_sample()
+        assert platform.ready().ok
+        poems = platform.list_records(type="poem", limit=4).records
+        platform.store.delete([r.id for r in poems[:3]])
+        assert (platform.ready().ok, platform.ready().index_lag) == (True, 3)
+        platform.store.delete([poems[3].id])
+        assert (platform.ready().ok, platform.ready().index_lag) == (False, 4)
+    finally:
+        platform.close()
+    reopened = Platform(settings.model_copy(update={"ready_max_index_lag": 5000}))
+    try:
+        assert not reopened.ready().ok
+        reopened.sync_index()
+        assert reopened.ready().as_dict() == {
+            "status": "ready",
+            "checks": {"database": True, "index": True, "index_current": True},
+            "index_lag": 0,
+        }
+    finally:
+        reopened.close()
+
+
+def test_each_index_folder_keeps_its_own_watermark(settings: Settings, tmp_path: Path) -> None:
+    """Two index folders on one database: one catching up says nothing about the other."""
+    first = Platform(settings)
+    second = Platform(settings.model_copy(update={"data_dir": tmp_path / "second"}))
+    try:
+        first.load_sample()
+        assert first.search_consumer != second.search_consumer
+        assert first.index_lag() == 0
+        assert second.index_lag() == second.store.last_seq() > 0
+        assert second.sync_index() == second.store.last_seq()
+        second.index.refresh()
+        assert second.index.count() == first.index.count()
+    finally:
+        first.close()
+        second.close()

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from wenyuan.app.platform import IngestReport, Platform, SearchHit, SearchPage
+from wenyuan.app._follower import IndexFollower
+from wenyuan.app._replica import IndexBusy
+from wenyuan.app.platform import IngestReport, Platform, Readiness, SearchHit, SearchPage
 
-__all__ = ["IngestReport", "Platform", "SearchHit", "SearchPage"]
+__all__ = [
+    "IndexBusy",
+    "IndexFollower",
+    "IngestReport",
+    "Platform",
+    "Readiness",
+    "SearchHit",
+    "SearchPage",
+]

@@ -12,9 +12,12 @@ that calls ``Platform.ingest`` without an ``if __name__ == "__main__"`` guard. T
 sends the settings as one JSON line on the child's stdin, then ``done`` when it has finished
 writing; the child then applies what is left and exits.
 
-Hazards: the child holds the tantivy writer while it runs; nothing in the parent may write
-to the index until ``__exit__`` has waited for it. If the child fails, nothing is lost: the
-parent's own ``sync_index`` afterwards applies whatever the child did not.
+Hazards: the child holds the index folder's sync lock (and so the tantivy writer) while it
+runs; nothing in the parent may write to the index until ``__exit__`` has waited for it. A
+server following the feed on the same data folder skips its rounds meanwhile, and the child
+waits for a round of the server's already under way (``Settings.index_lock_wait``). If the
+child fails, nothing is lost: the parent's own ``sync_index`` afterwards applies whatever
+the child did not.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 ``Platform`` builds the engine (and runs migrations), the record store and the search index
 from one ``Settings``, and offers what the API, the web pages and the CLI need: ingest,
 search, records, reindex, health. Interfaces call these methods and nothing below them.
+
+Opening a platform marks ingest runs whose process is gone as interrupted. Its search
+index folder is one replica of the change feed with a watermark of its own
+(``IndexReplica``); a server keeps it current with ``IndexFollower``.
 """
 
 from __future__ import annotations
@@ -18,14 +22,16 @@ import structlog
 
 from wenyuan.app._indexer import BackgroundIndexer
 from wenyuan.app._indexing import to_index_document
+from wenyuan.app._replica import IndexBusy, IndexReplica
 from wenyuan.app.ledger import load_ledger_sample, open_ledger, rotate_ledger
 from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
-from wenyuan.core.errors import InvalidInput
+from wenyuan.core.errors import InvalidInput, StorageError
 from wenyuan.ledger import MIGRATIONS as LEDGER_MIGRATIONS
 from wenyuan.ledger import Ledger
 from wenyuan.resources import (
     MIGRATIONS,
+    IngestRun,
     Record,
     RecordPage,
     RecordStore,
@@ -35,10 +41,12 @@ from wenyuan.resources import (
 )
 from wenyuan.search import FacetCount, Index, SearchQuery, TantivyIndex
 
-__all__ = ["IngestReport", "Platform", "SearchHit", "SearchPage"]
+__all__ = ["IngestReport", "Platform", "Readiness", "SearchHit", "SearchPage"]
 
 log = structlog.get_logger(__name__)
 
+#: The change-feed consumer of indexes made before each index folder had a name of its own
+#: (``IndexReplica.consumer``): such an index starts from that watermark once.
 SEARCH_CONSUMER = "search"
 _SYNC_CHUNK = 5000
 #: The most values of one facet a search may ask for.
@@ -54,6 +62,9 @@ class IngestReport:
     indexed: int
     report_path: Path | None
     seconds: float
+    #: Changes the index still lacks at the end (another process was updating it and does
+    #: the rest), normally 0.
+    index_lag: int = 0
 
     def as_dict(self) -> dict[str, object]:
         c = self.counts
@@ -67,8 +78,32 @@ class IngestReport:
             "unchanged": c.unchanged,
             "rejected": c.rejected,
             "indexed": self.indexed,
+            "index_lag": self.index_lag,
             "report": str(self.report_path) if self.report_path else None,
             "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Whether this node can serve: the database answers, the index opens and is current.
+
+    ``index_lag`` is how many changes the search index has not applied yet (None when the
+    database does not answer).
+    """
+
+    checks: dict[str, bool]
+    index_lag: int | None
+
+    @property
+    def ok(self) -> bool:
+        return all(self.checks.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "status": "ready" if self.ok else "not ready",
+            "checks": self.checks,
+            "index_lag": self.index_lag,
         }
 
 
@@ -112,13 +147,33 @@ class Platform:
         self.index: Index = index or TantivyIndex(
             settings.index_dir, writer_memory_mb=settings.index_writer_memory_mb
         )
-        if self.index.count() == 0 and self.store.watermark(SEARCH_CONSUMER) > 0:
+        self.replica = IndexReplica(settings.index_dir)
+        #: This index folder's watermark into the change feed (each node has its own).
+        self.search_consumer = self.replica.consumer
+        #: Whether a catch-up has reached the end of the feed since this platform opened.
+        self.index_caught_up = False
+        if self.replica.created and self.index.count() > 0:
+            # An index from before folders had names: it trusted the shared watermark.
+            legacy = self.store.watermark(SEARCH_CONSUMER)
+            self.store.set_watermark(self.search_consumer, legacy)
+        if self.index.count() == 0 and self.store.watermark(self.search_consumer) > 0:
             # The index was lost or rebuilt empty: replay the whole change feed into it.
-            self.store.set_watermark(SEARCH_CONSUMER, 0)
+            self.store.set_watermark(self.search_consumer, 0)
+        #: Ingest runs found interrupted (owner gone, heartbeat stale) when this opened.
+        self.interrupted_runs = self.store.mark_interrupted_runs(settings.ingest_stale_after)
+        if self.interrupted_runs:
+            log.warning("ingest.runs_interrupted", runs=self.interrupted_runs)
 
     def index_lag(self) -> int:
         """How many changes the search index has not applied yet."""
-        return self.store.last_seq() - self.store.watermark(SEARCH_CONSUMER)
+        return self.store.last_seq() - self.store.watermark(self.search_consumer)
+
+    def ingest_runs(self, limit: int = 20) -> list[IngestRun]:
+        """The newest ingest runs, newest first, after marking those found interrupted."""
+        if not 1 <= limit <= 1000:
+            raise InvalidInput("limit must be between 1 and 1000", limit=limit)
+        self.store.mark_interrupted_runs(self.settings.ingest_stale_after)
+        return self.store.runs(limit)
 
     @property
     def ledger(self) -> Ledger:
@@ -167,7 +222,7 @@ class Platform:
         """
         adapter = make_adapter(source, mapping=mapping)
         started = time.perf_counter()
-        mark = self.store.watermark(SEARCH_CONSUMER)
+        mark = self.store.watermark(self.search_consumer)
         with BackgroundIndexer(self.settings) as indexer:
 
             def on_batch(counts: RunCounts) -> None:
@@ -185,14 +240,27 @@ class Platform:
                 skip_unchanged=not reparse,
                 extra=_read_mapping(mapping),
             )
-        by_child = self.store.count_changes(mark, self.store.watermark(SEARCH_CONSUMER))
-        indexed = by_child + self.sync_index(
-            progress=(lambda n: index_progress(by_child + n)) if index_progress else None
-        )
+        by_child = self.store.count_changes(mark, self.store.watermark(self.search_consumer))
+        indexed = by_child
+        try:
+            indexed += self.sync_index(
+                progress=(lambda n: index_progress(by_child + n)) if index_progress else None
+            )
+        except IndexBusy as exc:
+            # The records are stored; the process holding the index (a server on the same
+            # folder) applies them. The ingest does not fail for that.
+            log.warning("ingest.index_left_to_other_process", detail=exc.detail)
         self.index.refresh()
         seconds = time.perf_counter() - started
         report = IngestReport(
-            source, str(path), result.run_id, result.counts, indexed, result.report_path, seconds
+            source,
+            str(path),
+            result.run_id,
+            result.counts,
+            indexed,
+            result.report_path,
+            seconds,
+            self.index_lag(),
         )
         log.info("ingest.done", **report.as_dict())
         return report
@@ -212,24 +280,45 @@ class Platform:
         progress: Callable[[int], None] | None = None,
         *,
         follow: Callable[[], bool] | None = None,
+        wait: float | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> int:
         """Apply the change feed to the search index from its watermark; returns changes applied.
 
         The watermark moves only after the index commit, so a crash repeats work, never
         loses it; repeated changes replace the document they describe. With ``follow``, the
         feed is followed while ``follow()`` is true (an ingest is still writing), waiting
-        for new changes instead of stopping at the end of the feed.
+        for new changes instead of stopping at the end of the feed. ``stop()`` true ends the
+        work early, after committing what was applied (a server shutting down).
+
+        The index folder's sync lock is held throughout: another process or thread
+        updating the same folder is waited for up to ``wait`` seconds (default
+        ``Settings.index_lock_wait``; 0 tries once), then ``IndexBusy`` is raised.
         """
-        mark = self.store.watermark(SEARCH_CONSUMER)
+        wait = self.settings.index_lock_wait if wait is None else wait
+        with self.replica.lock(wait):
+            return self._apply_feed(progress, follow, stop)
+
+    def _apply_feed(
+        self,
+        progress: Callable[[int], None] | None,
+        follow: Callable[[], bool] | None,
+        stop: Callable[[], bool] | None,
+    ) -> int:
+        mark = self.store.watermark(self.search_consumer)
         fresh = mark == 0 and self.index.count() == 0
         seen: set[str] = set()
         applied = 0
+        reached_end = False
         while True:
+            if stop is not None and stop():
+                break
             batch = self.store.changes_since(mark, _SYNC_CHUNK)
             if not batch:
                 if follow is not None and follow():
                     time.sleep(0.2)
                     continue
+                reached_end = True
                 break
             upserts: dict[str, Record] = {}
             deletes: list[str] = []
@@ -257,13 +346,33 @@ class Platform:
                 progress(applied)
             if applied % 200_000 < _SYNC_CHUNK:
                 self.index.commit()
-                self.store.set_watermark(SEARCH_CONSUMER, mark)
-        self.index.commit()
-        self.store.set_watermark(SEARCH_CONSUMER, mark)
+                self.store.set_watermark(self.search_consumer, mark)
+        if applied:
+            self.index.commit()
+            self.store.set_watermark(self.search_consumer, mark)
+        if reached_end:
+            self.index_caught_up = True
         return applied
 
+    def catch_up(self, max_lag: int, *, wait: float = 0.5) -> int:
+        """Apply pending changes to the index if there are at most ``max_lag`` of them and no
+        other process is updating it (waiting up to ``wait`` seconds); returns the lag left."""
+        lag = self.index_lag()
+        if 0 < lag <= max_lag:
+            try:
+                self.sync_index(wait=wait)
+            except IndexBusy:
+                log.info("search.index_busy", lag=lag)
+            self.index.refresh()
+            lag = self.index_lag()
+        return lag
+
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
-        """Rebuild the search index from the records alone."""
+        """Rebuild the search index from the records alone (holding the index's sync lock)."""
+        with self.replica.lock(self.settings.index_lock_wait):
+            return self._rebuild(progress)
+
+    def _rebuild(self, progress: Callable[[int], None] | None) -> int:
         self.index.clear()
         self.index.commit()
         last = self.store.last_seq()
@@ -274,7 +383,7 @@ class Platform:
             if progress:
                 progress(done)
         self.index.commit()
-        self.store.set_watermark(SEARCH_CONSUMER, last)
+        self.store.set_watermark(self.search_consumer, last)
         return done
 
     # -- reading --------------------------------------------------------------------------
@@ -345,25 +454,37 @@ class Platform:
 
     # -- operations -----------------------------------------------------------------------
 
-    def ready(self) -> dict[str, bool]:
-        """Whether the database answers and the index opens."""
-        checks = {"database": False, "index": False}
+    def ready(self) -> Readiness:
+        """Whether the database answers, the index opens, and the index is current.
+
+        Current means: no change pending until a catch-up has reached the end of the feed
+        since this platform opened (start-up after a crash, a lost index), then at most
+        ``Settings.ready_max_index_lag`` pending (a follower a moment behind other nodes'
+        writes is still serving).
+        """
+        checks = {"database": False, "index": False, "index_current": False}
+        lag: int | None = None
         try:
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
             checks["database"] = True
-        except sa.exc.SQLAlchemyError:
+            lag = self.index_lag()
+        except (sa.exc.SQLAlchemyError, StorageError):
             log.warning("ready.database_unavailable")
         try:
             self.index.count()
             checks["index"] = True
         except Exception:
             log.warning("ready.index_unavailable")
-        return checks
+        if lag is not None:
+            tolerance = self.settings.ready_max_index_lag if self.index_caught_up else 0
+            checks["index_current"] = lag <= tolerance
+        return Readiness(checks, lag)
 
     def stats(self) -> dict[str, object]:
         return {
             "records": self.store.count(),
             "by_source": self.store.counts_by_source(),
             "indexed": self.index.count(),
+            "index_lag": self.index_lag(),
         }

@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -35,7 +36,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-ingest_app = typer.Typer(help="Load a collection as its publisher ships it.", no_args_is_help=True)
+ingest_app = typer.Typer(no_args_is_help=True)
 dates_app = typer.Typer(help="Dates as museums and catalogues write them.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(dates_app, name="dates")
@@ -133,6 +134,68 @@ def demo(host: HostOpt = None, port: PortOpt = None) -> None:
 # -- ingest ---------------------------------------------------------------------------------
 
 
+@ingest_app.callback(invoke_without_command=True)
+def ingest_main(
+    ctx: typer.Context,
+    runs: Annotated[
+        bool,
+        typer.Option(
+            "--runs",
+            help="List the newest ingest runs: state (running, done, failed, interrupted), "
+            "source, path, counts, start, end and report.",
+        ),
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Runs to list.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load a collection as its publisher ships it: wenyuan ingest SOURCE PATH.
+
+    Runs killed mid-way are marked interrupted the next time Wenyuan opens the database.
+
+    Example: wenyuan ingest --runs --json
+    """
+    if ctx.invoked_subcommand is not None:
+        if runs:
+            err.print("[red]error:[/red] --runs lists runs; it takes no SOURCE PATH")
+            raise typer.Exit(2)
+        return
+    if not runs:
+        out.print(ctx.get_help())
+        raise typer.Exit(0)
+    try:
+        with _platform() as platform:
+            found = platform.ingest_runs(limit)
+    except WenyuanError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json([run.as_dict() for run in found])
+        return
+    if not found:
+        out.print("No ingest runs yet.")
+    for run in found:
+        c = run.counts
+        if run.finished_at is not None:
+            ended = f"ended {_moment(run.finished_at)}"
+        elif run.noticed_at is not None:
+            last = f", last sign of life {_moment(run.heartbeat_at)}" if run.heartbeat_at else ""
+            ended = f"noticed interrupted {_moment(run.noticed_at)}{last}"
+        else:
+            ended = f"running as {run.owner or '?'}"
+        out.print(f"#{run.id}  {run.status}  {run.source}  {run.path}", highlight=False)
+        out.print(
+            f"    read {c.read:,} · created {c.created:,} · updated {c.updated:,} · "
+            f"unchanged {c.unchanged:,} · rejected {c.rejected:,}",
+            highlight=False,
+        )
+        out.print(f"    started {_moment(run.started_at)} · {ended}", highlight=False)
+        if run.report_path:
+            out.print(f"    rejected records: {run.report_path}", highlight=False)
+
+
+def _moment(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _run_ingest(
     source: str, path: Path, as_json: bool, mapping: Path | None = None, reparse: bool = False
 ) -> None:
@@ -160,6 +223,11 @@ def _run_ingest(
     out.print(table)
     if report.report_path:
         out.print(f"Rejected records are listed in {report.report_path}")
+    if report.index_lag:
+        out.print(
+            f"The search index is {report.index_lag:,} changes behind: another process "
+            "updating it (a server on this data folder) applies them."
+        )
 
 
 def _with_progress(
@@ -286,6 +354,9 @@ def search(
 ) -> None:
     """Search the collection.
 
+    Changes not yet in the search index are applied first when there are few of them
+    (WENYUAN_SEARCH_CATCH_UP_MAX); otherwise a note says how far behind the index is.
+
     Example: wenyuan search 床前明月光 --facet type=poem --limit 5
     """
     filters: dict[str, list[str]] = {}
@@ -297,6 +368,15 @@ def search(
         filters.setdefault(name, []).append(value)
     try:
         with _platform() as platform:
+            # Apply what the index lacks first, if that takes a moment and nobody else is at
+            # it (a server on the same data folder brings it up to date itself).
+            lag = platform.catch_up(platform.settings.search_catch_up_max)
+            if lag > 0:
+                err.print(
+                    f"note: the search index is {lag:,} changes behind the records; results "
+                    "may miss them (a running server, or the next ingest, catches it up)",
+                    highlight=False,
+                )
             page = platform.search(
                 query,
                 limit=limit,

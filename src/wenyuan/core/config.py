@@ -57,6 +57,55 @@ class Settings(BaseSettings):
     max_search_limit: int = Field(
         default=100, ge=1, le=1000, description="Largest number of hits one search may ask for."
     )
+    index_follow_interval: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description=(
+            "Seconds between a server's looks at the change feed for changes its search index "
+            "has not applied (on PostgreSQL a notification wakes it sooner)."
+        ),
+    )
+    index_listen: bool = Field(
+        default=True,
+        description=(
+            "On PostgreSQL, wake a server's index follower with LISTEN/NOTIFY as soon as "
+            "changes are committed (off: it only polls)."
+        ),
+    )
+    index_lock_wait: float = Field(
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "Seconds an ingest or reindex waits for another process updating the same search "
+            "index (a server beside it) before it leaves the index to that process."
+        ),
+    )
+    ready_max_index_lag: int = Field(
+        default=5000,
+        ge=0,
+        description=(
+            "Changes the search index may lag behind the records while `/readyz` still says "
+            "ready, once it has caught up after start (until then any lag is not ready)."
+        ),
+    )
+    search_catch_up_max: int = Field(
+        default=5000,
+        ge=0,
+        description=(
+            "`wenyuan search` first applies up to this many pending changes to the search "
+            "index; further behind, it says so and searches the index as it is."
+        ),
+    )
+    ingest_stale_after: float = Field(
+        default=900.0,
+        ge=60,
+        description=(
+            "Seconds without a heartbeat after which a running ingest run of a process on "
+            "another host is marked interrupted (on this host a dead process is seen at once)."
+        ),
+    )
 
     ledger_origin: str = Field(
         default="localhost/wenyuan/ledger",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wenyuan.resources._listener import ChangeListener
 from wenyuan.resources.ingest import IngestResult, ingest, validate_record
 from wenyuan.resources.model import (
     LABEL_KEYS,
@@ -14,18 +15,22 @@ from wenyuan.resources.model import (
     Record,
     TimeSpan,
 )
-from wenyuan.resources.repository import Change, RecordPage, RecordStore, RunCounts
+from wenyuan.resources.repository import Change, IngestRun, RecordPage, RecordStore, RunCounts
 from wenyuan.resources.sources import SOURCE_NAMES, Rejected, make_adapter
+from wenyuan.resources.tables import CHANGES_CHANNEL
 
 __all__ = [
+    "CHANGES_CHANNEL",
     "LABEL_KEYS",
     "MIGRATIONS",
     "RECORD_TYPES",
     "SOURCE_NAMES",
     "Change",
+    "ChangeListener",
     "Creator",
     "Image",
     "IngestResult",
+    "IngestRun",
     "Provenance",
     "Record",
     "RecordPage",

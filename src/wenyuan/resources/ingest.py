@@ -156,6 +156,10 @@ def ingest(
     as a mapping file, and the ingest code) equals that of an earlier complete run, whose
     records are all still stored, is not parsed again: the run reports them unchanged.
 
+    The run is recorded as owned by this process; after each batch its counts so far and a
+    heartbeat are stored, so that a run killed mid-way can be told from a live one (see
+    ``RecordStore.mark_interrupted_runs``). Ctrl-C ends it as ``interrupted``.
+
     Returns the run's counts and the path of its rejection report (None when nothing was
     rejected). A ``SourceError`` for an unreadable source propagates after the run is
     marked failed; batches already written stay written (each is complete in itself).
@@ -180,9 +184,13 @@ def ingest(
     try:
         for batch in _batches(adapter.read(path), batch_size, counts, report):
             _write_batch(store, batch, run_id, counts, report)
+            store.heartbeat_run(run_id, counts)
             if progress:
                 progress(counts)
         status = "done"
+    except (KeyboardInterrupt, SystemExit):
+        status = "interrupted"
+        raise
     finally:
         report_path = report.close()
         store.finish_run(run_id, counts, status, str(report_path) if report_path else None)

@@ -1,4 +1,4 @@
-"""The record store: batch upserts by content hash, reads, the change feed, ingest runs.
+"""The record store: batch upserts by content hash, reads, the change feed (runs: ``_runs``).
 
 All SQL goes through SQLAlchemy Core with bound parameters. A batch is one transaction: its
 records, their change-feed entries and nothing else land together or not at all.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,10 +19,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from wenyuan.core.db import driver_sql
 from wenyuan.core.errors import InvalidInput, NotFound, StorageError
+from wenyuan.resources._runs import IngestRun, RunCounts, RunLog
 from wenyuan.resources.model import Record, decode_record, encode_record
-from wenyuan.resources.tables import changes, ingest_runs, records, watermarks
+from wenyuan.resources.tables import CHANGES_CHANNEL, changes, records, watermarks
 
-__all__ = ["BatchResult", "Change", "RecordPage", "RecordStore", "RunCounts"]
+__all__ = ["BatchResult", "Change", "IngestRun", "RecordPage", "RecordStore", "RunCounts"]
 
 _IN_CHUNK = 500  # ids per IN (...) clause: well under every database's parameter limit
 
@@ -51,20 +51,6 @@ class RecordPage:
     next_cursor: str | None
 
 
-@dataclass(slots=True)
-class RunCounts:
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-
-    @property
-    def stored(self) -> int:
-        """How many of the source's records the run left in the store."""
-        return self.created + self.updated + self.unchanged
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -84,8 +70,9 @@ def decode_cursor(cursor: str) -> str:
     return value
 
 
-class RecordStore:
-    """Records in the platform database. Thread-safe: each call takes its own connection."""
+class RecordStore(RunLog):
+    """Records in the platform database, and the ingest runs that wrote them (``RunLog``).
+    Thread-safe: each call takes its own connection."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -136,6 +123,7 @@ class RecordStore:
                 feed += [(row[-1], "upsert", stamp) for row in updates]
                 if feed:
                     _executemany(conn, _INSERT_CHANGE, feed)
+                    _notify(conn)
         except SQLAlchemyError as exc:
             raise StorageError(f"could not write a batch of {len(by_id)} records: {exc}") from exc
         return BatchResult(len(inserts), len(updates), len(by_id) - len(inserts) - len(updates))
@@ -158,6 +146,8 @@ class RecordStore:
                     [{"record_id": rid, "op": "delete", "at": now} for rid in found],
                 )
                 deleted += len(found)
+            if deleted:
+                _notify(conn)
         return deleted
 
     @staticmethod
@@ -295,75 +285,6 @@ class RecordStore:
             if done.rowcount == 0:
                 conn.execute(watermarks.insert().values(consumer=consumer, seq=seq))
 
-    # -- ingest runs --------------------------------------------------------------------
-
-    def start_run(self, source: str, path: str, fingerprint: str | None = None) -> int:
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                ingest_runs.insert().values(
-                    source=source,
-                    path=path,
-                    fingerprint=fingerprint,
-                    status="running",
-                    started_at=_now(),
-                    read=0,
-                    created=0,
-                    updated=0,
-                    unchanged=0,
-                    rejected=0,
-                )
-            )
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
-
-    def last_complete_run(
-        self, source: str, fingerprint: str
-    ) -> tuple[RunCounts, str | None] | None:
-        """The counts and report of the newest complete run of ``source`` that read input
-        with ``fingerprint``, if the records it left are all still stored."""
-        query = (
-            sa.select(
-                ingest_runs.c.read,
-                ingest_runs.c.created,
-                ingest_runs.c.updated,
-                ingest_runs.c.unchanged,
-                ingest_runs.c.rejected,
-                ingest_runs.c.report_path,
-            )
-            .where(
-                ingest_runs.c.source == source,
-                ingest_runs.c.fingerprint == fingerprint,
-                ingest_runs.c.status == "done",
-            )
-            .order_by(ingest_runs.c.id.desc())
-            .limit(1)
-        )
-        stored = sa.select(sa.func.count()).select_from(records).where(records.c.source == source)
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-            if row is None:
-                return None
-            counts = RunCounts(*(int(v) for v in row[:5]))
-            if int(conn.execute(stored).scalar_one()) != counts.stored:
-                return None  # records of this source were added or removed since
-        return counts, row[5]
-
-    def finish_run(
-        self, run_id: int, counts: RunCounts, status: str, report_path: str | None
-    ) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                ingest_runs.update()
-                .where(ingest_runs.c.id == run_id)
-                .values(
-                    status=status,
-                    finished_at=_now(),
-                    report_path=report_path,
-                    **dataclasses.asdict(counts),
-                )
-            )
-
 
 # The batch writes go to the DB-API driver directly: SQLAlchemy's per-row parameter
 # processing cost three times what SQLite itself spends on the rows (measured with
@@ -388,6 +309,12 @@ def _timestamp(conn: Connection, moment: datetime) -> object:
     if conn.dialect.name == "sqlite":
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
     return moment
+
+
+def _notify(conn: Connection) -> None:
+    """On PostgreSQL, tell listeners of the change feed, on commit of this transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"NOTIFY {CHANGES_CHANNEL}")
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["changes", "ingest_runs", "metadata", "records", "watermarks"]
+__all__ = ["CHANGES_CHANNEL", "changes", "ingest_runs", "metadata", "records", "watermarks"]
+
+#: The PostgreSQL notification channel that every write to ``changes`` notifies, in the same
+#: transaction (so listeners hear of a change only once it is committed).
+CHANGES_CHANNEL = "wenyuan_changes"
 
 metadata = sa.MetaData()
 
@@ -64,7 +68,15 @@ ingest_runs = sa.Table(
     # SHA-256 of the input (files), the mapping and the ingest code: the same fingerprint as
     # an earlier complete run means nothing can have changed (see ingest.fingerprint).
     sa.Column("fingerprint", sa.String(64)),
+    # The process running the ingest and its last sign of life: a run whose owner is
+    # provably gone, or whose heartbeat is long stale, becomes ``interrupted`` (noticed_at).
+    sa.Column("owner_host", sa.String(255)),
+    sa.Column("owner_boot", sa.String(64)),
+    sa.Column("owner_pid", sa.Integer),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
+    sa.Column("noticed_at", sa.DateTime(timezone=True)),
 )
+sa.Index("ix_ingest_runs_status", ingest_runs.c.status)
 
 watermarks = sa.Table(
     "watermarks",
