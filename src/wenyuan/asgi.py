@@ -2,7 +2,9 @@
 
 This is the only module that sees both ``api`` and ``web``. Resources live in the lifespan:
 the ``Platform`` (database engine, search index) is opened at start-up and closed at
-shutdown, never at import time.
+shutdown, never at import time. Every request passes the ``RequestGuard`` (``_guards``:
+allowed hosts, body size, speed and count, JSON bodies for /api, redirects that never echo
+the ``Host``) inside the metrics middleware, so its refusals are counted too.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wenyuan import __version__
+from wenyuan._guards import GuardPolicy, RequestGuard
 from wenyuan.api import api_router, problem_response, tlog_router
 from wenyuan.api.witness import create_witness_app as witness_app
 from wenyuan.app import Platform
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_errors(app)
+    _install_guard(app, settings)
     _install_operations(app)
     return app
 
@@ -95,6 +99,25 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 def _is_api(request: Request) -> bool:
     path = request.url.path
     return path.startswith(("/api", "/ledger/checkpoint", "/ledger/tile/"))
+
+
+def _refusal(scope: Scope, exc: WenyuanError) -> Response:
+    """The guard's refusals in the application's error shapes."""
+    request = Request(scope)
+    if _is_api(request):
+        return problem_response(request, exc)
+    return error_page(request, exc)
+
+
+def _install_guard(app: FastAPI, settings: Settings) -> None:
+    policy = GuardPolicy(
+        allowed_hosts=tuple(settings.allowed_hosts),
+        public_url=settings.public_url,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
+        max_concurrent_bodies=settings.max_concurrent_bodies,
+    )
+    app.add_middleware(RequestGuard, policy=policy, render=_refusal)
 
 
 def _install_errors(app: FastAPI) -> None:
@@ -152,7 +175,9 @@ def _install_operations(app: FastAPI) -> None:
             await inner(scope, receive, send)
             return
         started = time.perf_counter()
-        status = [500]
+        # No response and no exception: the client hung up first (the guard answers nothing
+        # then); counted as 499, nginx's "client closed request", never as a 5xx.
+        status = [499]
 
         async def send_and_note(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -161,6 +186,10 @@ def _install_operations(app: FastAPI) -> None:
 
         try:
             await inner(scope, receive, send_and_note)
+        except BaseException:
+            if status[0] == 499:
+                status[0] = 500  # the error handler outside answers 500
+            raise
         finally:
             endpoint = scope.get("endpoint")
             name = _endpoint_name(endpoint) if endpoint is not None else "unmatched"
