@@ -107,8 +107,8 @@ def _host_name(host: str) -> str | None:
     ``None`` when it is not a well-formed authority."""
     host = host.strip().lower()
     if host.startswith("["):  # an IPv6 literal, perhaps with a port
-        literal, _, rest = host[1:].partition("]")
-        if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+        literal, bracket, rest = host[1:].partition("]")
+        if not bracket or (rest and not (rest.startswith(":") and rest[1:].isdigit())):
             return None
         try:
             return str(ipaddress.IPv6Address(literal))
