@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wenyuan import __version__
 from wenyuan._guards import GuardPolicy, RequestGuard
 from wenyuan.api import api_router, problem_response, tlog_router
+from wenyuan.api.witness import MAX_BODY_BYTES as WITNESS_MAX_BODY_BYTES
 from wenyuan.api.witness import create_witness_app as witness_app
 from wenyuan.app import Platform
 from wenyuan.core.config import Settings, get_settings
@@ -236,13 +237,19 @@ class _WitnessSettings(BaseSettings):
     )
 
 
-def create_witness_app() -> FastAPI:
+def create_witness_app() -> ASGIApp:
     """The witness service (c2sp.org/tlog-witness), configured from the environment.
 
     ``WENYUAN_WITNESS_KEY``: the witness's signer key file; ``WENYUAN_WITNESS_STATE``: its
     state folder; ``WENYUAN_WITNESS_LOGS``: each witnessed log's vkey, or a ``.pub`` file
     holding it, one per line. Raise ``InvalidInput`` naming every one that is missing, and
     what ``load_witness`` raises for a bad key, log or folder.
+
+    The service passes the same ``RequestGuard`` as the platform, for its bodies only
+    (``WENYUAN_BODY_TIMEOUT``, ``WENYUAN_MAX_CONCURRENT_BODIES``, and at most the smaller of
+    ``WENYUAN_MAX_BODY_BYTES`` and the witness's 1 MiB): any ``Host`` is answered, as logs
+    reach a witness by whatever name they were given and it builds no URL from it, and its
+    ``text/plain`` checkpoints are not held to the API's JSON rule.
     """
     settings = _WitnessSettings()
     missing = [
@@ -257,4 +264,18 @@ def create_witness_app() -> FastAPI:
             missing=", ".join(missing),
         )
     witness = load_witness(settings.key, settings.state, settings.logs.splitlines())
-    return witness_app(witness)
+    common = get_settings()
+    policy = GuardPolicy(
+        allowed_hosts=("*",),
+        public_url=None,
+        max_body_bytes=min(common.max_body_bytes, WITNESS_MAX_BODY_BYTES),
+        body_timeout=common.body_timeout,
+        max_concurrent_bodies=common.max_concurrent_bodies,
+        json_paths=(),
+    )
+    return RequestGuard(witness_app(witness), policy, _problem_refusal)
+
+
+def _problem_refusal(scope: Scope, exc: WenyuanError) -> Response:
+    """The witness's refusals: problem+json on every path."""
+    return problem_response(Request(scope), exc)

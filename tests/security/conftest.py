@@ -9,6 +9,7 @@ what an attacker sends (a false ``Content-Length``, half a body, a trickle).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ BODY_TIMEOUT = 2.0
 MAX_BODIES = 2
 MAX_BODY_BYTES = 16_384  # below a ledger leaf (64 KiB), so the guard refuses first
 SLOT_WAIT = 1.0  # min(1 s, BODY_TIMEOUT): how long a body waits for a slot before 503
+MARGIN = 1.5  # seconds allowed beyond a timeout on a shared, busy machine
 
 
 @dataclass
@@ -76,7 +79,7 @@ class Server:
         return sum(float(value) for value in found)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -95,7 +98,7 @@ def start_server(data_dir: Path, **settings: str) -> Server:
             **{f"WENYUAN_{k.upper()}": v for k, v in settings.items()},
         }
     )
-    port = _free_port()
+    port = free_port()
     log_file = data_dir.parent / f"server-{port}.log"
     with log_file.open("wb") as log:
         process = subprocess.Popen(
@@ -184,3 +187,10 @@ def read_answer(sock: socket.socket) -> Answer:
             break
         body += chunk
     return Answer(int(status_line.split()[1]), headers, body)
+
+
+def trickle(sock: socket.socket, stop: threading.Event) -> None:
+    """Send one byte every 0.2 s until told to stop or the server hangs up."""
+    with contextlib.suppress(OSError):
+        while not stop.wait(0.2):
+            sock.sendall(b" ")

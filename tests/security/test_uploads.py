@@ -4,7 +4,6 @@ trickling bodies, clients that hang up mid-body, and more bodies at once than al
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 import time
 
@@ -13,6 +12,7 @@ import pytest
 
 from tests.security.conftest import (
     BODY_TIMEOUT,
+    MARGIN,
     MAX_BODIES,
     MAX_BODY_BYTES,
     SLOT_WAIT,
@@ -20,11 +20,11 @@ from tests.security.conftest import (
     connect,
     read_answer,
     request_head,
+    trickle,
 )
 
 PROBLEM = "application/problem+json"
 JSON = {"Content-Type": "application/json"}
-MARGIN = 1.5  # seconds allowed beyond a timeout on a shared, busy machine
 
 
 @pytest.mark.parametrize(
@@ -77,13 +77,6 @@ def test_a_chunked_body_growing_past_the_limit_is_cut_off(guarded_server: Server
     assert httpx.get(f"{guarded_server.base_url}/api/ledger").json()["size"] == before
 
 
-def _trickle(sock: socket.socket, stop: threading.Event) -> None:
-    """Send one byte every 0.2 s until told to stop or the server hangs up."""
-    with contextlib.suppress(OSError):
-        while not stop.wait(0.2):
-            sock.sendall(b" ")
-
-
 def test_a_trickling_body_is_cut_off_after_the_timeout(guarded_server: Server) -> None:
     """A body arriving a byte at a time gets 408 once the body timeout has passed."""
     stop = threading.Event()
@@ -92,7 +85,7 @@ def test_a_trickling_body_is_cut_off_after_the_timeout(guarded_server: Server) -
         sock.sendall(
             request_head("POST", "/api/ledger/statements", {**JSON, "Content-Length": "1000"})
         )
-        trickler = threading.Thread(target=_trickle, args=(sock, stop), daemon=True)
+        trickler = threading.Thread(target=trickle, args=(sock, stop), daemon=True)
         trickler.start()
         try:
             answer = read_answer(sock)
