@@ -3,6 +3,10 @@
 Fixtures are named for the state they give. Tests that need PostgreSQL, Chromium or the
 real collections in ../shared/data skip with a stated reason where those are absent; with
 ``WENYUAN_REQUIRE_SERVICES=1`` (set by .ci/run) such a skip becomes a failure instead.
+
+The settings these fixtures give allow ``testserver`` beside the loopback names: it is the
+``Host`` Starlette's TestClient and schemathesis send. Tests of the host check itself
+(tests/security) build their own settings.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from pathlib import Path
 import pytest
 
 from wenyuan.app import Platform
-from wenyuan.core.config import Settings
+from wenyuan.core.config import LOOPBACK_HOSTS, Settings
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 REQUIRE_SERVICES = os.environ.get("WENYUAN_REQUIRE_SERVICES") == "1"
+TEST_HOSTS = [*LOOPBACK_HOSTS, "testserver"]
+"""Hosts the fixtures' settings allow: loopback, and the Host test clients send."""
 
 
 def skip_or_fail(reason: str) -> None:
@@ -79,13 +85,13 @@ def _fresh_postgres_schema() -> Iterator[str]:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """Settings for a fresh data folder and database."""
-    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, allowed_hosts=TEST_HOSTS)
 
 
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
     """Settings for a fresh data folder with the default SQLite database."""
-    return Settings(data_dir=tmp_path / "data")
+    return Settings(data_dir=tmp_path / "data", allowed_hosts=TEST_HOSTS)
 
 
 @pytest.fixture
@@ -100,7 +106,7 @@ def fresh_platform(settings: Settings) -> Iterator[Platform]:
 def sample_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """A platform (SQLite) with the built-in sample collection loaded; shared, read-only."""
     data_dir = tmp_path_factory.mktemp("sample-platform")
-    platform = Platform(Settings(data_dir=data_dir))
+    platform = Platform(Settings(data_dir=data_dir, allowed_hosts=TEST_HOSTS))
     platform.load_sample()
     yield platform
     platform.close()

@@ -2,7 +2,9 @@
 
 This is the only module that sees both ``api`` and ``web``. Resources live in the lifespan:
 the ``Platform`` (database engine, search index) is opened at start-up and closed at
-shutdown, never at import time.
+shutdown, never at import time. Every request passes the ``RequestGuard`` (``_guards``:
+allowed hosts, body size, speed and count, JSON bodies for /api, redirects that never echo
+the ``Host``) inside the metrics middleware, so its refusals are counted too.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wenyuan import __version__
+from wenyuan._guards import GuardPolicy, RequestGuard
 from wenyuan.api import api_router, problem_response, tlog_router
+from wenyuan.api.witness import MAX_BODY_BYTES as WITNESS_MAX_BODY_BYTES
 from wenyuan.api.witness import create_witness_app as witness_app
 from wenyuan.app import IndexFollower, Platform
 from wenyuan.core.config import Settings, get_settings
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_errors(app)
+    _install_guard(app, settings)
     _install_operations(app)
     return app
 
@@ -94,6 +99,25 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 def _is_api(request: Request) -> bool:
     path = request.url.path
     return path.startswith(("/api", "/ledger/checkpoint", "/ledger/tile/"))
+
+
+def _refusal(scope: Scope, exc: WenyuanError) -> Response:
+    """The guard's refusals in the application's error shapes."""
+    request = Request(scope)
+    if _is_api(request):
+        return problem_response(request, exc)
+    return error_page(request, exc)
+
+
+def _install_guard(app: FastAPI, settings: Settings) -> None:
+    policy = GuardPolicy(
+        allowed_hosts=tuple(settings.allowed_hosts),
+        public_url=settings.public_url,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
+        max_concurrent_bodies=settings.max_concurrent_bodies,
+    )
+    app.add_middleware(RequestGuard, policy=policy, render=_refusal)
 
 
 def _install_errors(app: FastAPI) -> None:
@@ -151,7 +175,9 @@ def _install_operations(app: FastAPI) -> None:
             await inner(scope, receive, send)
             return
         started = time.perf_counter()
-        status = [500]
+        # No response and no exception: the client hung up first (the guard answers nothing
+        # then); counted as 499, nginx's "client closed request", never as a 5xx.
+        status = [499]
 
         async def send_and_note(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -160,6 +186,10 @@ def _install_operations(app: FastAPI) -> None:
 
         try:
             await inner(scope, receive, send_and_note)
+        except BaseException:
+            if status[0] == 499:
+                status[0] = 500  # the error handler outside answers 500
+            raise
         finally:
             endpoint = scope.get("endpoint")
             name = _endpoint_name(endpoint) if endpoint is not None else "unmatched"
@@ -203,13 +233,19 @@ class _WitnessSettings(BaseSettings):
     )
 
 
-def create_witness_app() -> FastAPI:
+def create_witness_app() -> ASGIApp:
     """The witness service (c2sp.org/tlog-witness), configured from the environment.
 
     ``WENYUAN_WITNESS_KEY``: the witness's signer key file; ``WENYUAN_WITNESS_STATE``: its
     state folder; ``WENYUAN_WITNESS_LOGS``: each witnessed log's vkey, or a ``.pub`` file
     holding it, one per line. Raise ``InvalidInput`` naming every one that is missing, and
     what ``load_witness`` raises for a bad key, log or folder.
+
+    The service passes the same ``RequestGuard`` as the platform, for its bodies only
+    (``WENYUAN_BODY_TIMEOUT``, ``WENYUAN_MAX_CONCURRENT_BODIES``, and at most the smaller of
+    ``WENYUAN_MAX_BODY_BYTES`` and the witness's 1 MiB): any ``Host`` is answered, as logs
+    reach a witness by whatever name they were given and it builds no URL from it, and its
+    ``text/plain`` checkpoints are not held to the API's JSON rule.
     """
     settings = _WitnessSettings()
     missing = [
@@ -224,4 +260,18 @@ def create_witness_app() -> FastAPI:
             missing=", ".join(missing),
         )
     witness = load_witness(settings.key, settings.state, settings.logs.splitlines())
-    return witness_app(witness)
+    common = get_settings()
+    policy = GuardPolicy(
+        allowed_hosts=("*",),
+        public_url=None,
+        max_body_bytes=min(common.max_body_bytes, WITNESS_MAX_BODY_BYTES),
+        body_timeout=common.body_timeout,
+        max_concurrent_bodies=common.max_concurrent_bodies,
+        json_paths=(),
+    )
+    return RequestGuard(witness_app(witness), policy, _problem_refusal)
+
+
+def _problem_refusal(scope: Scope, exc: WenyuanError) -> Response:
+    """The witness's refusals: problem+json on every path."""
+    return problem_response(Request(scope), exc)

@@ -21,6 +21,8 @@ from wenyuan.ledger import (
     verify_receipt,
 )
 
+JSON = {"content-type": "application/json"}
+
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
@@ -78,7 +80,7 @@ def test_a_statement_gets_a_receipt_that_verifies(client: TestClient) -> None:
 def test_refusals_are_problems_and_append_nothing(client: TestClient) -> None:
     owner, stranger = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     leaf = _leaf(owner, b"scroll")
-    assert client.post("/api/ledger/statements", content=leaf).status_code == 201
+    assert client.post("/api/ledger/statements", content=leaf, headers=JSON).status_code == 201
     state = client.get("/api/ledger/assets").json()["items"][0]
 
     cases = [
@@ -96,7 +98,7 @@ def test_refusals_are_problems_and_append_nothing(client: TestClient) -> None:
         ),
     ]
     for body, status in cases:
-        response = client.post("/api/ledger/statements", content=body)
+        response = client.post("/api/ledger/statements", content=body, headers=JSON)
         assert response.status_code == status, response.text
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["status"] == status
@@ -111,10 +113,8 @@ def test_refusals_are_problems_and_append_nothing(client: TestClient) -> None:
 def test_proofs_over_http(client: TestClient) -> None:
     owner = Ed25519PrivateKey.generate()
     for n in range(6):
-        assert (
-            client.post("/api/ledger/statements", content=_leaf(owner, b"%d" % n)).status_code
-            == 201
-        )
+        leaf = _leaf(owner, b"%d" % n)
+        assert client.post("/api/ledger/statements", content=leaf, headers=JSON).status_code == 201
     inclusion = client.get("/api/ledger/proofs/inclusion", params={"index": 2, "size": 6}).json()
     assert len(inclusion["proof"]) == 3
     consistency = client.get("/api/ledger/proofs/consistency", params={"old": 3, "new": 6}).json()

@@ -84,7 +84,12 @@ def ledger_client(ledger_platform: Platform) -> Iterator[TestClient]:
 
 
 def _submit(client: TestClient, leaf: bytes) -> dict[str, object]:
-    response = client.post("/api/ledger/statements", params={"wait": 10}, content=leaf)
+    response = client.post(
+        "/api/ledger/statements",
+        params={"wait": 10},
+        content=leaf,
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 201, response.text
     bundle: dict[str, object] = response.json()
     return bundle

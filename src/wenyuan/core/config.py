@@ -5,18 +5,48 @@ Nothing else in Wenyuan reads ``os.environ``: components receive a ``Settings``.
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "WitnessSetting", "get_settings"]
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""The Host names a server answers by default: its loopback names, with any port."""
+
+_HOST_PATTERN = re.compile(r"\*|(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")
+
+
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("wenyuan", appauthor=False))
+
+
+def _host_pattern(raw: str) -> str:
+    """One ``allowed_hosts`` entry in the form the server compares: lower case, an IPv6
+    literal without its brackets, no trailing dot; ``ValueError`` naming a bad one."""
+    pattern = raw.strip().lower().rstrip(".")
+    if pattern.startswith("[") and pattern.endswith("]"):
+        pattern = pattern[1:-1]
+    if ":" in pattern:  # an IPv6 literal, or a name with a port
+        try:
+            return str(ipaddress.IPv6Address(pattern))
+        except ValueError:
+            pass
+    elif _HOST_PATTERN.fullmatch(pattern):
+        return pattern
+    raise ValueError(
+        f"{raw!r} is not a host name: give names such as museum.example, "
+        "*.museum.example or 127.0.0.1, without scheme, port or path (or * for any)"
+    )
 
 
 class WitnessSetting(BaseModel):
@@ -107,6 +137,38 @@ class Settings(BaseSettings):
         ),
     )
 
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default=list(LOOPBACK_HOSTS),
+        description=(
+            "Host names the server answers to, with any port, separated by commas (or a "
+            "JSON list): `museum.example`, `*.museum.example` (its subdomains), `*` (any, "
+            "behind a proxy that checks). Other `Host` headers get 400."
+        ),
+    )
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "The address readers reach the server at (`https://museum.example`): absolute "
+            "links and redirects are built from it; without it redirects are relative."
+        ),
+    )
+    max_body_bytes: int = Field(
+        default=1 << 20,
+        ge=0,
+        description="Largest request body accepted, in bytes (routes may accept less).",
+    )
+    body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a request body may take to arrive in full before a 408.",
+    )
+    max_concurrent_bodies: int = Field(
+        default=32,
+        ge=1,
+        description="Requests whose bodies are read at once; more wait briefly, then get 503.",
+    )
+
     ledger_origin: str = Field(
         default="localhost/wenyuan/ledger",
         description=(
@@ -148,6 +210,34 @@ class Settings(BaseSettings):
             "ones are refused (the log's own time is what a receipt proves)."
         ),
     )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        """Comma-separated names from the environment, or a JSON list, or a list."""
+        if isinstance(value, str):
+            try:
+                decoded = json.loads(value)
+            except ValueError:
+                decoded = None
+            value = decoded if isinstance(decoded, list) else value.split(",")
+        if isinstance(value, list | tuple):
+            return [_host_pattern(str(item)) for item in value if str(item).strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        """An http(s) origin, with an optional path and no query; kept without a final slash."""
+        if not value:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ValueError(
+                f"{value!r} is not a public URL: give the scheme and host readers use, "
+                "such as https://museum.example"
+            )
+        return value.strip().rstrip("/")
 
     @property
     def resolved_ledger_quorum(self) -> int:

@@ -6,9 +6,13 @@ Every error raised above a domain's boundary is a ``WenyuanError``; library erro
     WenyuanError
     ├── InvalidInput (ValueError)       the caller sent something we cannot accept
     │   ├── SourceError                 a source file or record is malformed
-    │   └── PayloadTooLarge             the input is over the size limit
+    │   ├── PayloadTooLarge             the input is over the size limit (413)
+    │   ├── HostNotAllowed              the request names a host we do not serve (400)
+    │   └── UnsupportedMediaType        the body is not of a type the route reads (415)
+    ├── BodyTimeout (TimeoutError)      the request body arrived too slowly (408)
     ├── NotFound (LookupError)          the thing asked for does not exist
     ├── Conflict                        the request clashes with stored state
+    ├── ServerBusy                      too many requests at once; retry shortly (503)
     └── StorageError (OSError)          the database, index or disk failed
 
 Each error carries its context as attributes; the API maps the tree to RFC 9457
@@ -20,12 +24,16 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BodyTimeout",
     "Conflict",
+    "HostNotAllowed",
     "InvalidInput",
     "NotFound",
     "PayloadTooLarge",
+    "ServerBusy",
     "SourceError",
     "StorageError",
+    "UnsupportedMediaType",
     "WenyuanError",
 ]
 
@@ -82,6 +90,42 @@ class PayloadTooLarge(InvalidInput):
     title = "Payload too large"
     status = 413
     type_slug = "payload-too-large"
+
+
+class HostNotAllowed(InvalidInput):
+    """The request's ``Host`` names a host this server does not answer for: use the
+    server's public name (operators: list it in ``WENYUAN_ALLOWED_HOSTS``)."""
+
+    title = "Host not allowed"
+    status = 400
+    type_slug = "host-not-allowed"
+
+
+class UnsupportedMediaType(InvalidInput):
+    """The request body's ``Content-Type`` (in ``received``) is not one the route reads:
+    send the body as the type named in the message."""
+
+    title = "Unsupported media type"
+    status = 415
+    type_slug = "unsupported-media-type"
+
+
+class BodyTimeout(WenyuanError, TimeoutError):
+    """The request body did not arrive in full within the time allowed (``seconds``): send
+    it again, faster or smaller."""
+
+    title = "Request body too slow"
+    status = 408
+    type_slug = "body-timeout"
+
+
+class ServerBusy(WenyuanError):
+    """The server is reading as many request bodies as it may at once: retry after
+    ``retry_after`` seconds."""
+
+    title = "Server busy"
+    status = 503
+    type_slug = "server-busy"
 
 
 class NotFound(WenyuanError, LookupError):

@@ -48,11 +48,20 @@ def _b64(data: bytes) -> str:
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused from its declared length or as soon as it grows past ``limit``
+    (the server-wide limit, timeout and slot bound are the guard's, in ``wenyuan._guards``)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(
+            f"a statement leaf may hold at most {limit:,} bytes; the body declares "
+            f"{int(declared):,}",
+            limit=limit,
+        )
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise PayloadTooLarge(f"a statement leaf may hold at most {limit:,} bytes")
+            raise PayloadTooLarge(f"a statement leaf may hold at most {limit:,} bytes", limit=limit)
     return bytes(body)
 
 

@@ -1,0 +1,125 @@
+"""The witness service (`wenyuan ledger witness`) passes the same guard for its bodies."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.security.conftest import (
+    BODY_TIMEOUT,
+    MARGIN,
+    WENYUAN,
+    Server,
+    connect,
+    free_port,
+    read_answer,
+    request_head,
+    trickle,
+)
+
+TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@pytest.fixture(scope="module")
+def witness_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A `wenyuan ledger witness` process following one log, with a 2 s body timeout."""
+    tmp = tmp_path_factory.mktemp("witness")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WENYUAN_")}
+    env.update(
+        {
+            "WENYUAN_DATA_DIR": str(tmp / "server"),
+            "WENYUAN_LOG_JSON": "true",
+            "WENYUAN_BODY_TIMEOUT": str(BODY_TIMEOUT),
+        }
+    )
+    vkey = subprocess.run(
+        [*WENYUAN, "ledger", "public-key"], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (tmp / "log.pub").write_text(vkey + "\n")
+    subprocess.run(
+        [*WENYUAN, "keys", "new", str(tmp / "w.key"), "--name", "witness.test.example/w1"],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    port = free_port()
+    log_file = tmp / "witness.log"
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                *WENYUAN,
+                *("ledger", "witness", "--key", str(tmp / "w.key")),
+                *("--state", str(tmp / "state"), "--log", str(tmp / "log.pub")),
+                *("--port", str(port)),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(port, log_file, process)
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
+                break
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the witness did not start:\n{server.log_text()}")
+        time.sleep(0.1)
+    yield server
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_a_huge_declared_checkpoint_is_refused_at_once(witness_server: Server) -> None:
+    """add-checkpoint with Content-Length: 99999999999 is 413 problem+json from the header."""
+    with connect(witness_server) as sock:
+        started = time.monotonic()
+        sock.sendall(
+            request_head("POST", "/add-checkpoint", {**TEXT, "Content-Length": "99999999999"})
+        )
+        answer = read_answer(sock)
+    assert answer.status == 413
+    assert time.monotonic() - started < BODY_TIMEOUT / 2
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_a_trickling_checkpoint_is_cut_off(witness_server: Server) -> None:
+    """A checkpoint arriving a byte at a time gets 408 once the body timeout has passed."""
+    stop = threading.Event()
+    with connect(witness_server) as sock:
+        started = time.monotonic()
+        sock.sendall(request_head("POST", "/add-checkpoint", {**TEXT, "Content-Length": "500"}))
+        trickler = threading.Thread(target=trickle, args=(sock, stop), daemon=True)
+        trickler.start()
+        try:
+            answer = read_answer(sock)
+        finally:
+            stop.set()
+            trickler.join()
+    assert answer.status == 408
+    assert time.monotonic() - started <= BODY_TIMEOUT + MARGIN
+    assert answer.json()["type"].endswith("/body-timeout")
+
+
+def test_a_plain_text_checkpoint_reaches_the_witness(witness_server: Server) -> None:
+    """text/plain bodies are the witness's own: a malformed one is judged by it, not 415,
+    and any Host is answered."""
+    response = httpx.post(
+        f"{witness_server.base_url}/add-checkpoint",
+        content=b"old 0\n\nnot a checkpoint\n",
+        headers={**TEXT, "Host": "witness.elsewhere.example"},
+    )
+    assert response.status_code in (400, 403, 404), response.text
