@@ -10,7 +10,8 @@ generated document in one pass:
 - every error response (4xx, 5xx) of every operation gets the problem schema under
   ``application/problem+json``, in place of whatever FastAPI put there;
 - the errors every operation can give, and those of every operation with a body, are added;
-- a route names its own errors with ``problems(404, 409, ...)``.
+- a route names its own errors with ``problems(404, 409, ...)``;
+- an optional parameter's schema loses FastAPI's ``null`` alternative (absent is not null).
 
 Hazard: ``install_document`` replaces ``app.openapi``; the document is built once, at the
 first request for it, after every route is included.
@@ -97,10 +98,27 @@ def _uses(document: dict[str, Any], name: str) -> bool:
     return walk(rest) or walk({k: v for k, v in schemas.items() if k != name})
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema without FastAPI's ``null`` alternative for an optional one:
+    a parameter in a URL or header is text or absent, never JSON ``null``."""
+    alternatives = schema.get("anyOf")
+    if not isinstance(alternatives, list):
+        return schema
+    kept = [a for a in alternatives if a != {"type": "null"}]
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    if len(kept) == 1:
+        return {**kept[0], **rest}
+    return {**rest, "anyOf": kept}
+
+
 def complete_document(generated: dict[str, Any]) -> dict[str, Any]:
-    """The generated document with every error response documented as problem+json."""
+    """The generated document with every error response documented as problem+json, and
+    optional parameters as absent rather than ``null``."""
     document = copy.deepcopy(generated)
     for operation in _operations(document):
+        for parameter in operation.get("parameters", []):
+            if "schema" in parameter:
+                parameter["schema"] = _without_null(parameter["schema"])
         responses: dict[str, Any] = operation.setdefault("responses", {})
         added = EVERY_OPERATION + (WITH_BODY if "requestBody" in operation else ())
         for code in added:
