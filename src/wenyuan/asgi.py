@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wenyuan import __version__
 from wenyuan._guards import GuardPolicy, RequestGuard
-from wenyuan.api import api_router, problem_response, tlog_router
+from wenyuan.api import api_router, install_document, problem_response, tlog_router
 from wenyuan.api.witness import MAX_BODY_BYTES as WITNESS_MAX_BODY_BYTES
 from wenyuan.api.witness import create_witness_app as witness_app
 from wenyuan.app import IndexFollower, Platform
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     _install_errors(app)
     _install_guard(app, settings)
     _install_operations(app)
+    install_document(app)
     return app
 
 
@@ -127,8 +128,11 @@ def _install_errors(app: FastAPI) -> None:
         elif isinstance(exc, WenyuanError) and exc.status >= 500:
             log.error("request.error", path=request.url.path, detail=exc.detail)
         if _is_api(request) or isinstance(exc, RequestValidationError):
-            return problem_response(request, exc)
-        return error_page(request, exc)
+            return problem_response(request, exc)  # keeps an HTTPException's headers
+        page = error_page(request, exc)
+        if isinstance(exc, HTTPException) and exc.headers:
+            page.headers.update(exc.headers)  # Allow on a 405, as RFC 9110 asks
+        return page
 
     app.add_exception_handler(WenyuanError, handle)
     app.add_exception_handler(RequestValidationError, handle)

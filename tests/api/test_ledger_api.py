@@ -119,7 +119,34 @@ def test_proofs_over_http(client: TestClient) -> None:
     assert len(inclusion["proof"]) == 3
     consistency = client.get("/api/ledger/proofs/consistency", params={"old": 3, "new": 6}).json()
     assert consistency["proof"]
-    assert (
-        client.get("/api/ledger/proofs/inclusion", params={"index": 7, "size": 6}).status_code
-        == 422
-    )
+
+
+def test_past_the_end_of_the_log_is_404_everywhere(client: TestClient) -> None:
+    """An entry or tree size past the end of the log is a 404 problem on every path that
+    takes one, naming the log's size; a request that contradicts itself is a 422."""
+    owner = Ed25519PrivateKey.generate()
+    for n in range(3):
+        assert client.post("/api/ledger/statements", content=_leaf(owner, b"%d" % n)).is_success
+    missing = [
+        ("/api/ledger/entries/3", None),
+        ("/api/ledger/entries/9007199254740992", None),
+        ("/api/ledger/entries/3/receipt", None),
+        ("/api/ledger/proofs/inclusion", {"index": 3, "size": 3}),
+        ("/api/ledger/proofs/inclusion", {"index": 0, "size": 4}),
+        ("/api/ledger/proofs/consistency", {"old": 1, "new": 4}),
+        ("/api/ledger/proofs/consistency", {"old": 4, "new": 5}),
+    ]
+    for path, params in missing:
+        response = client.get(path, params=params)
+        assert response.status_code == 404, (path, params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "the log has 3 entries" in response.json()["detail"]
+    contradictions = [
+        ("/api/ledger/proofs/inclusion", {"index": 2, "size": 2}),
+        ("/api/ledger/proofs/consistency", {"old": 3, "new": 2}),
+    ]
+    for path, params in contradictions:
+        response = client.get(path, params=params)
+        assert response.status_code == 422, (path, params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert client.get("/api/ledger/entries/2").json()["leaf_index"] == 2

@@ -1,13 +1,20 @@
-"""The JSON API under /api: routers, schemas and RFC 9457 problem details."""
+"""The JSON API under /api: routers, schemas, RFC 9457 problem details, the OpenAPI document."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from wenyuan.api.openapi import install_document
 from wenyuan.api.problems import PROBLEM_MEDIA_TYPE, problem_response
 from wenyuan.api.routers import dates, ledger, resources, search
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "api_router", "problem_response", "tlog_router"]
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "api_router",
+    "install_document",
+    "problem_response",
+    "tlog_router",
+]
 
 
 def api_router() -> APIRouter:

@@ -5,14 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from wenyuan.app import SearchPage
 from wenyuan.resources import Record
 
 __all__ = [
+    "ConsistencyProofOut",
     "DateOut",
+    "EntryOut",
     "FacetValue",
+    "InclusionProofOut",
+    "PendingReceiptOut",
+    "ProblemFieldError",
+    "ProblemOut",
+    "ReceiptOut",
     "RecordOut",
     "RecordPageOut",
     "SearchHitOut",
@@ -112,14 +119,75 @@ class DateOut(BaseModel):
     label: str
 
 
-class ProblemOut(BaseModel):
-    """RFC 9457 problem details."""
+class ProblemFieldError(BaseModel):
+    """One field that failed validation: where (``query``, ``limit``) and why."""
 
-    type: str
+    loc: list[str]
+    msg: str
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details; the error's context (``field``, ``index``, …) as members."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(description="A URI naming the kind of problem.")
     title: str
     status: int
-    detail: str
-    instance: str | None = None
+    detail: str = Field(description="What went wrong this time, and what to change.")
+    instance: str = Field(description="The path of the request.")
+    errors: list[ProblemFieldError] | None = Field(
+        default=None, description="Every field that failed validation (422 only)."
+    )
+
+
+class ReceiptOut(BaseModel):
+    """A receipt bundle: the entry, its inclusion proof and the checkpoint that covers it.
+
+    Verify it offline with ``wenyuan verify`` (the format: docs/ledger.md).
+    """
+
+    format: str
+    origin: str = Field(description="The log's origin line.")
+    leaf_index: int
+    tree_size: int
+    leaf: str = Field(description="The entry's exact leaf bytes, base64.")
+    inclusion_proof: list[str] = Field(description="RFC 9162 proof hashes, base64.")
+    checkpoint: str = Field(description="The signed checkpoint note, with cosignatures.")
+    statement: dict[str, Any]
+    signature: str = Field(description="The issuer's Ed25519 signature, base64.")
+    issuer: str = Field(description="The issuer's Ed25519 public key, base64.")
+
+
+class PendingReceiptOut(BaseModel):
+    """An appended statement whose covering checkpoint is not trusted yet."""
+
+    leaf_index: int
+    receipt: str = Field(description="Where to fetch the receipt once it is ready.")
+
+
+class EntryOut(BaseModel):
+    """One log entry: its exact leaf bytes and the signed statement they hold."""
+
+    leaf_index: int
+    leaf: str = Field(description="The exact leaf bytes, base64.")
+    leaf_hash: str = Field(description="RFC 9162 leaf hash, base64.")
+    statement_hash: str = Field(description="SHA-256 of the leaf, hex: the statement's id.")
+    statement: dict[str, Any]
+    signature: str
+    issuer: str
+
+
+class InclusionProofOut(BaseModel):
+    leaf_index: int
+    tree_size: int
+    proof: list[str] = Field(description="RFC 9162 inclusion proof hashes, base64.")
+
+
+class ConsistencyProofOut(BaseModel):
+    old_size: int
+    new_size: int
+    proof: list[str] = Field(description="RFC 9162 consistency proof hashes, base64.")
 
 
 def record_out(record: Record) -> RecordOut:

@@ -147,10 +147,7 @@ def _install_problems(app: FastAPI) -> None:
             log.exception("witness.request_failed", path=request.url.path)
         elif isinstance(exc, WenyuanError) and exc.status >= 500:
             log.error("witness.request_error", path=request.url.path, detail=exc.detail)
-        response = problem_response(request, exc)
-        if isinstance(exc, HTTPException) and exc.headers:
-            response.headers.update(exc.headers)  # e.g. Allow on a 405
-        return response
+        return problem_response(request, exc)  # keeps an HTTPException's headers (Allow)
 
     app.add_exception_handler(WenyuanError, handle)
     app.add_exception_handler(RequestValidationError, handle)

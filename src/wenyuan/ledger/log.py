@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from wenyuan.core.db import driver_sql
-from wenyuan.core.errors import Conflict, InvalidInput, StorageError
+from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
 from wenyuan.ledger import tables
 from wenyuan.ledger.merkle import MerkleTree
 from wenyuan.ledger.note import Checkpoint, NoteVerifier, open_note
@@ -155,10 +155,42 @@ class Log:
         return self._tree.root(size)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
-        return self._tree.inclusion_proof(index, self.size if size is None else size)
+        """The RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries.
+
+        Raise ``NotFound`` for an entry or a tree size the log does not have (yet), and
+        ``InvalidInput`` for an entry outside a smaller tree the log has.
+        """
+        size = self.size if size is None else size
+        self.check_entry(index)
+        self._check_tree_size(size)
+        return self._tree.inclusion_proof(index, size)
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
-        return self._tree.consistency_proof(old_size, self.size if new_size is None else new_size)
+        """The RFC 9162 consistency proof between the trees of ``old_size`` and ``new_size``.
+
+        Raise ``NotFound`` for a tree size the log does not have (yet), and ``InvalidInput``
+        unless 0 < ``old_size`` <= ``new_size``.
+        """
+        new_size = self.size if new_size is None else new_size
+        self._check_tree_size(old_size)
+        self._check_tree_size(new_size)
+        return self._tree.consistency_proof(old_size, new_size)
+
+    def check_entry(self, index: int) -> None:
+        """Raise ``NotFound`` unless entry ``index`` (0 or more) is in the log: the one
+        answer for an entry, its receipt and its proofs past the end of the log."""
+        if index >= self.size:
+            raise NotFound(
+                f"no entry {index}: the log has {self.size} entries", index=index, size=self.size
+            )
+
+    def _check_tree_size(self, size: int) -> None:
+        if size > self.size:
+            raise NotFound(
+                f"no tree of {size} entries: the log has {self.size} entries",
+                tree_size=size,
+                size=self.size,
+            )
 
     def leaves(self, start: int, end: int) -> list[bytes]:
         """The leaf bytes of entries ``start`` to ``end`` (exclusive)."""
@@ -174,8 +206,10 @@ class Log:
             raise StorageError(f"reading ledger entries failed: {exc}") from exc
 
     def leaf(self, index: int) -> bytes:
-        if not 0 <= index < self.size:
-            raise InvalidInput(f"entry {index} is not in a log of size {self.size}")
+        """The leaf bytes of entry ``index``; ``NotFound`` if the log has no such entry."""
+        if index < 0:
+            raise InvalidInput(f"an entry index is 0 or more, not {index}")
+        self.check_entry(index)
         return self.leaves(index, index + 1)[0]
 
     def refresh(self) -> int:

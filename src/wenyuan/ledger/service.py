@@ -125,8 +125,7 @@ class Ledger:
         """
         if log is not None and log != self.origin:
             return self._earlier_receipt(log, index)
-        if not 0 <= index < self.log.size:
-            raise NotFound(f"entry {index} is not in the log (size {self.log.size})", index=index)
+        self.log.check_entry(index)
         checkpoint = self.checkpointer.wait_for(index, wait) if wait else None
         checkpoint = checkpoint or self.checkpointer.latest(trusted=True)
         if checkpoint is None or checkpoint.size <= index:
@@ -207,7 +206,11 @@ class Ledger:
             if reader is None:  # a frozen log never grows: read it once
                 reader = self._readers[origin] = Log(self.log.engine, origin, writable=False)
         if not 0 <= index < reader.size:
-            raise NotFound(f"entry {index} is not in log {origin!r}", index=index, log=origin)
+            raise NotFound(
+                f"no entry {index} in log {origin!r}: it has {reader.size} entries",
+                index=index,
+                log=origin,
+            )
         checkpoint = latest_checkpoint(reader, quorum=self.checkpointer.quorum)
         if checkpoint is None or checkpoint.size <= index:
             raise ReceiptPending(f"no trusted checkpoint of {origin!r} covers entry {index}")

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from wenyuan.api.schemas import DateOut, ProblemOut
+from wenyuan.api.openapi import problems
+from wenyuan.api.schemas import DateOut
 from wenyuan.resources.dates import parse_date
 
 __all__ = ["router"]
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/dates", tags=["dates"])
     "/parse",
     response_model=DateOut,
     summary="Parse a date as museums and catalogues write it",
-    responses={422: {"model": ProblemOut, "description": "The text is not a date we understand."}},
+    responses=problems(422, s422="The text is not a date we understand."),
 )
 def parse(text: Annotated[str, Query(min_length=1, max_length=200)]) -> DateOut:
     """Dynasties, reign eras (乾隆五十年), centuries, decades, ranges, "c. 1850". BCE < 0."""

@@ -19,7 +19,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from wenyuan.api.deps import PlatformDep
-from wenyuan.api.schemas import ProblemOut
+from wenyuan.api.openapi import problems
+from wenyuan.api.schemas import (
+    ConsistencyProofOut,
+    EntryOut,
+    InclusionProofOut,
+    PendingReceiptOut,
+    ReceiptOut,
+)
 from wenyuan.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from wenyuan.ledger import (
     MAX_LEAF_BYTES,
@@ -32,14 +39,16 @@ from wenyuan.ledger import (
 
 __all__ = ["router", "tlog_router"]
 
+_TEXT = "text/plain; charset=utf-8"
+
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 tlog_router = APIRouter(prefix="/ledger", tags=["tlog"])
 
-_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ProblemOut, "description": "Not in the log (or no receipt yet)."},
-    409: {"model": ProblemOut, "description": "Refused in the current state."},
-    413: {"model": ProblemOut, "description": "Larger than a log entry may be."},
-    422: {"model": ProblemOut, "description": "Malformed statement or bad signature."},
+_NO_ENTRY = "No such entry: the index is past the end of the log."
+_NO_TREE = "The log has no entry or tree of that size yet."
+_TILE_HEADERS = {
+    "ETag": {"description": "A strong validator of the bytes.", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "Always `no-cache`.", "schema": {"type": "string"}},
 }
 
 
@@ -76,11 +85,36 @@ def summary(platform: PlatformDep) -> dict[str, Any]:
     "/statements",
     status_code=201,
     summary="Submit a signed statement",
-    responses={202: {"description": "Appended; the receipt is not ready yet."}, **_PROBLEMS},
+    response_class=JSONResponse,
+    responses={
+        201: {"model": ReceiptOut, "description": "Appended, with its receipt."},
+        202: {"model": PendingReceiptOut, "description": "Appended; the receipt is not ready yet."},
+        **problems(
+            409,
+            413,
+            422,
+            s409="Refused by the ledger's state (already registered, not the owner, stale prev).",
+            s413="Larger than a log entry may be.",
+            s422="Not a leaf: malformed JSON, a malformed statement or a bad signature.",
+        ),
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": "The exact leaf bytes: the RFC 8785 JSON of key, sig and statement.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["key", "sig", "statement"],
+                        "properties": {
+                            "key": {"type": "string"},
+                            "sig": {"type": "string"},
+                            "statement": {"type": "object"},
+                        },
+                    }
+                }
+            },
         }
     },
 )
@@ -119,7 +153,12 @@ async def submit_statement(
 IndexPath = Annotated[int, Path(ge=0, le=2**53)]
 
 
-@router.get("/entries/{index}", summary="One log entry", responses=_PROBLEMS)
+@router.get(
+    "/entries/{index}",
+    summary="One log entry",
+    response_model=EntryOut,
+    responses=problems(404, s404=_NO_ENTRY),
+)
 def entry(platform: PlatformDep, index: IndexPath) -> dict[str, Any]:
     """The exact leaf bytes of an entry (base64) and the statement they hold."""
     leaf = platform.ledger.log.leaf(index)
@@ -135,7 +174,16 @@ def entry(platform: PlatformDep, index: IndexPath) -> dict[str, Any]:
     }
 
 
-@router.get("/entries/{index}/receipt", summary="The receipt of an entry", responses=_PROBLEMS)
+@router.get(
+    "/entries/{index}/receipt",
+    summary="The receipt of an entry",
+    response_model=ReceiptOut,
+    responses=problems(
+        404,
+        s404="No such entry (past the end of the log, or of the log named), or no trusted "
+        "checkpoint covers it yet.",
+    ),
+)
 def receipt(
     platform: PlatformDep,
     index: IndexPath,
@@ -160,14 +208,25 @@ def assets(
     }
 
 
-@router.get("/assets/{asset_id}", summary="An asset's state and history", responses=_PROBLEMS)
+@router.get(
+    "/assets/{asset_id}",
+    summary="An asset's state and history",
+    responses=problems(404, s404="No asset with this id."),
+)
 def asset(platform: PlatformDep, asset_id: Annotated[str, Path(max_length=80)]) -> dict[str, Any]:
     """What the log says about the asset now, and every statement that made it so."""
     ledger = platform.ledger
     return {"state": ledger.asset(asset_id).to_json(), "history": ledger.history(asset_id)}
 
 
-@router.get("/proofs/inclusion", summary="Inclusion proof", responses=_PROBLEMS)
+@router.get(
+    "/proofs/inclusion",
+    summary="Inclusion proof",
+    response_model=InclusionProofOut,
+    responses=problems(
+        404, 422, s404=_NO_TREE, s422="`index` is not in the tree of `size` entries."
+    ),
+)
 def inclusion_proof(
     platform: PlatformDep,
     index: Annotated[int, Query(ge=0, le=2**53)],
@@ -179,7 +238,12 @@ def inclusion_proof(
     return {"leaf_index": index, "tree_size": size, "proof": [_b64(h) for h in proof]}
 
 
-@router.get("/proofs/consistency", summary="Consistency proof", responses=_PROBLEMS)
+@router.get(
+    "/proofs/consistency",
+    summary="Consistency proof",
+    response_model=ConsistencyProofOut,
+    responses=problems(404, 422, s404=_NO_TREE, s422="`old` is larger than `new`."),
+)
 def consistency_proof(
     platform: PlatformDep,
     old: Annotated[int, Query(ge=1, le=2**53)],
@@ -190,18 +254,45 @@ def consistency_proof(
     return {"old_size": old, "new_size": new, "proof": [_b64(h) for h in proof]}
 
 
-@tlog_router.get("/checkpoint", summary="The newest checkpoint (C2SP tlog-checkpoint)")
+@tlog_router.get(
+    "/checkpoint",
+    summary="The newest checkpoint (C2SP tlog-checkpoint)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The checkpoint note.",
+            "content": {_TEXT: {"schema": {"type": "string"}}},
+            "headers": {"Cache-Control": _TILE_HEADERS["Cache-Control"]},
+        },
+        **problems(404, s404="The log has not published a trusted checkpoint yet."),
+    },
+)
 def checkpoint(platform: PlatformDep) -> Response:
     """The signed note, with witness cosignatures, as `text/plain; charset=utf-8`; not to be
     cached (tlog-tiles asks for at most a few seconds)."""
     return Response(
         platform.ledger.checkpoint_note(),
-        media_type="text/plain; charset=utf-8",
+        media_type=_TEXT,
         headers={"Cache-Control": "no-cache"},
     )
 
 
-@tlog_router.get("/tile/{path:path}", summary="A tile or entry bundle (C2SP tlog-tiles)")
+@tlog_router.get(
+    "/tile/{path:path}",
+    summary="A tile or entry bundle (C2SP tlog-tiles)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The tile's bytes.",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+            "headers": _TILE_HEADERS,
+        },
+        304: {"description": "Unchanged since the If-None-Match ETag.", "headers": _TILE_HEADERS},
+        **problems(404, s404="Not a tile path, or a tile the published tree does not have."),
+    },
+)
 def tile(
     request: Request, platform: PlatformDep, path: Annotated[str, Path(max_length=120)]
 ) -> Response:

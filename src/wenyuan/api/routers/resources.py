@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from wenyuan.api.deps import PlatformDep
-from wenyuan.api.schemas import ProblemOut, RecordOut, RecordPageOut, record_out
+from wenyuan.api.openapi import problems
+from wenyuan.api.schemas import RecordOut, RecordPageOut, record_out
 
 __all__ = ["router"]
 
@@ -31,7 +32,7 @@ def list_records(
     "/{record_id}",
     response_model=RecordOut,
     summary="One record",
-    responses={404: {"model": ProblemOut, "description": "No record with this id."}},
+    responses=problems(404, s404="No record with this id."),
 )
 def get_record(
     platform: PlatformDep,
