@@ -126,7 +126,11 @@ def test_past_the_end_of_the_log_is_404_everywhere(client: TestClient) -> None:
     takes one, naming the log's size; a request that contradicts itself is a 422."""
     owner = Ed25519PrivateKey.generate()
     for n in range(3):
-        assert client.post("/api/ledger/statements", content=_leaf(owner, b"%d" % n)).is_success
+        leaf = _leaf(owner, b"%d" % n)
+        posted = client.post(
+            "/api/ledger/statements", content=leaf, headers={"content-type": "application/json"}
+        )
+        assert posted.is_success, posted.text
     missing = [
         ("/api/ledger/entries/3", None),
         ("/api/ledger/entries/9007199254740992", None),
