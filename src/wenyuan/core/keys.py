@@ -22,7 +22,7 @@ compares the encoding of [S]B − [k]A with R's bytes. OpenSSL alone accepts sma
 with A = identity, R = identity and S = 0 "verifies" every message, which is how a statement
 could be forged under a key nobody holds. No library among our dependencies applies checks
 1–3, hence this module, pure arithmetic on Python integers. A public key is decoded in full
-(a square root, three doublings: tens of microseconds) and the verdict remembered, since
+(a square root, three doublings: about 0.15 ms here) and the verdict remembered, since
 keys repeat. R needs less: a non-canonical R, or one that is no point, can never equal the
 canonical encoding OpenSSL computes, so R is checked for canonical form (two comparisons)
 and against the eight canonical encodings of the small-order points (``SMALL_ORDER``).
