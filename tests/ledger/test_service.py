@@ -7,7 +7,9 @@ import copy
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -88,6 +90,12 @@ def test_a_registration_gets_a_receipt_that_verifies_offline(
     assert verified.statement["title"] == "千里江山图"
     assert verified.witnesses == (witness_signer.name,)
     assert ledger.asset(state.asset_id).owner == state.owner
+    # The log's own time (the witness's signed cosignature time) is reported beside the
+    # issuer's claim: both within a minute of now here.
+    issued = datetime.fromisoformat(verified.statement["issued_at"]).timestamp()
+    assert verified.cosigned_at is not None
+    assert abs(verified.cosigned_at - time.time()) < 60
+    assert abs(verified.cosigned_at - issued) < 60
 
 
 def test_every_altered_part_of_a_receipt_fails_at_its_step(

@@ -469,6 +469,8 @@ def verify(
                 "leaf_index": result.leaf_index,
                 "tree_size": result.tree_size,
                 "witnesses": list(result.witnesses),
+                "issued_at": result.statement.get("issued_at"),
+                "cosigned_at": _utc(result.cosigned_at),
                 "statement": result.statement,
                 "steps": list(STEPS),
             }
@@ -482,6 +484,23 @@ def verify(
         f"{', '.join(result.witnesses) or 'no witness'}.",
         highlight=False,
     )
+    logged = _utc(result.cosigned_at)
+    out.print(
+        f"Issued at {result.statement.get('issued_at')} (the issuer's claim); "
+        + (
+            f"in the log by {logged} (the earliest witness cosignature)."
+            if logged
+            else "no witness cosignature dates the log's checkpoint."
+        ),
+        highlight=False,
+    )
+
+
+def _utc(seconds: int | None) -> str | None:
+    """Unix seconds as an RFC 3339 UTC time, as statements write times."""
+    if seconds is None:
+        return None
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def register_commands(app: typer.Typer) -> None:

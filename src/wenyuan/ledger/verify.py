@@ -27,6 +27,7 @@ from wenyuan.ledger.note import (
     Checkpoint,
     CosignatureVerifier,
     NoteVerifier,
+    cosignature_timestamp,
     open_note,
     witness_verifier,
 )
@@ -220,6 +221,10 @@ class VerifiedReceipt:
     issuer: str
     witnesses: tuple[str, ...]
     steps: tuple[str, ...] = STEPS
+    cosigned_at: int | None = None
+    """The earliest signed time (Unix seconds) among the counted witnesses' cosignatures:
+    the log's own time, by which the entry was in the log. ``issued_at`` in the statement
+    is only the issuer's claim."""
 
 
 def verify_receipt(
@@ -268,6 +273,11 @@ def verify_receipt(
         raise VerificationError(3, f"the checkpoint's origin is {checkpoint.origin!r}")
 
     cosigned = tuple(w.name for w in witnesses if opened.signed_by(w) is not None)
+    times = []
+    for w in witnesses:
+        line = opened.signed_by(w)
+        if line is not None:
+            times.append(cosignature_timestamp(line))
     if len(cosigned) < quorum:
         raise VerificationError(
             4, f"{len(cosigned)} of the trusted witnesses cosigned; the quorum is {quorum}"
@@ -304,6 +314,7 @@ def verify_receipt(
         signed.statement,
         signed.issuer,
         cosigned,
+        cosigned_at=min(times) if times else None,
     )
 
 
