@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from wenyuan.app import Platform
+from wenyuan.asgi import create_app
 from wenyuan.core.config import LOOPBACK_HOSTS, Settings
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -109,4 +111,15 @@ def sample_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platfo
     platform = Platform(Settings(data_dir=data_dir, allowed_hosts=TEST_HOSTS))
     platform.load_sample()
     yield platform
+    platform.close()
+
+
+@pytest.fixture
+def ledger_client(settings: Settings) -> Iterator[TestClient]:
+    """A test client of the whole app over a fresh platform (each database) whose ledger
+    publishes a checkpoint every 50 ms."""
+    platform = Platform(settings.model_copy(update={"ledger_checkpoint_interval": 0.05}))
+    app = create_app(platform.settings, platform=platform)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
     platform.close()

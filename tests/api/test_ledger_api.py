@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
-from wenyuan.app import Platform
-from wenyuan.asgi import create_app
-from wenyuan.core.config import Settings
 from wenyuan.ledger import (
     TileReader,
     encode_leaf,
@@ -22,15 +17,6 @@ from wenyuan.ledger import (
 )
 
 JSON = {"content-type": "application/json"}
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    platform = Platform(settings.model_copy(update={"ledger_checkpoint_interval": 0.05}))
-    app = create_app(platform.settings, platform=platform)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
-    platform.close()
 
 
 def _leaf(key: Ed25519PrivateKey, content: bytes) -> bytes:
@@ -45,10 +31,10 @@ def _leaf(key: Ed25519PrivateKey, content: bytes) -> bytes:
     )
 
 
-def test_a_statement_gets_a_receipt_that_verifies(client: TestClient) -> None:
-    vkey = client.get("/api/ledger").json()["vkey"]
+def test_a_statement_gets_a_receipt_that_verifies(ledger_client: TestClient) -> None:
+    vkey = ledger_client.get("/api/ledger").json()["vkey"]
     owner = Ed25519PrivateKey.generate()
-    response = client.post(
+    response = ledger_client.post(
         "/api/ledger/statements",
         content=_leaf(owner, b"preface"),
         headers={"content-type": "application/json"},
@@ -59,29 +45,31 @@ def test_a_statement_gets_a_receipt_that_verifies(client: TestClient) -> None:
     assert verified.statement["title"] == "兰亭集序"
     asset = verified.statement["content_sha256"]
 
-    page = client.get(f"/api/ledger/assets/sha256:{asset}").json()
+    page = ledger_client.get(f"/api/ledger/assets/sha256:{asset}").json()
     assert page["state"]["title"] == "兰亭集序"
     assert [h["kind"] for h in page["history"]] == ["register"]
-    assert client.get("/api/ledger/entries/0/receipt").json()["leaf"] == bundle["leaf"]
+    assert ledger_client.get("/api/ledger/entries/0/receipt").json()["leaf"] == bundle["leaf"]
 
-    checkpoint = client.get("/ledger/checkpoint")
+    checkpoint = ledger_client.get("/ledger/checkpoint")
     assert checkpoint.headers["content-type"].startswith("text/plain")
     assert checkpoint.headers["cache-control"] == "no-cache"
-    first = client.get("/ledger/tile/entries/000.p/1")
-    again = client.get(
+    first = ledger_client.get("/ledger/tile/entries/000.p/1")
+    again = ledger_client.get(
         "/ledger/tile/entries/000.p/1", headers={"if-none-match": first.headers["etag"]}
     )
     assert (first.status_code, again.status_code) == (200, 304)
     assert checkpoint.text == bundle["checkpoint"]
-    reader = TileReader(lambda path: client.get(f"/ledger/{path}").content, 1)
+    reader = TileReader(lambda path: ledger_client.get(f"/ledger/{path}").content, 1)
     assert reader.leaf(0) == base64.b64decode(bundle["leaf"])
 
 
-def test_refusals_are_problems_and_append_nothing(client: TestClient) -> None:
+def test_refusals_are_problems_and_append_nothing(ledger_client: TestClient) -> None:
     owner, stranger = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     leaf = _leaf(owner, b"scroll")
-    assert client.post("/api/ledger/statements", content=leaf, headers=JSON).status_code == 201
-    state = client.get("/api/ledger/assets").json()["items"][0]
+    assert (
+        ledger_client.post("/api/ledger/statements", content=leaf, headers=JSON).status_code == 201
+    )
+    state = ledger_client.get("/api/ledger/assets").json()["items"][0]
 
     cases = [
         (leaf, 409),  # the same asset again
@@ -98,36 +86,43 @@ def test_refusals_are_problems_and_append_nothing(client: TestClient) -> None:
         ),
     ]
     for body, status in cases:
-        response = client.post("/api/ledger/statements", content=body, headers=JSON)
+        response = ledger_client.post("/api/ledger/statements", content=body, headers=JSON)
         assert response.status_code == status, response.text
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["status"] == status
-    assert client.get("/api/ledger").json()["size"] == 1
-    missing = client.get("/api/ledger/entries/5/receipt")
+    assert ledger_client.get("/api/ledger").json()["size"] == 1
+    missing = ledger_client.get("/api/ledger/entries/5/receipt")
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
-    assert client.get("/ledger/tile/0/x001/000").status_code == 404
-    assert client.get("/ledger/tile/0/0001").status_code == 404  # not a canonical tile path
+    assert ledger_client.get("/ledger/tile/0/x001/000").status_code == 404
+    assert ledger_client.get("/ledger/tile/0/0001").status_code == 404  # not a canonical tile path
 
 
-def test_proofs_over_http(client: TestClient) -> None:
+def test_proofs_over_http(ledger_client: TestClient) -> None:
     owner = Ed25519PrivateKey.generate()
     for n in range(6):
         leaf = _leaf(owner, b"%d" % n)
-        assert client.post("/api/ledger/statements", content=leaf, headers=JSON).status_code == 201
-    inclusion = client.get("/api/ledger/proofs/inclusion", params={"index": 2, "size": 6}).json()
+        assert (
+            ledger_client.post("/api/ledger/statements", content=leaf, headers=JSON).status_code
+            == 201
+        )
+    inclusion = ledger_client.get(
+        "/api/ledger/proofs/inclusion", params={"index": 2, "size": 6}
+    ).json()
     assert len(inclusion["proof"]) == 3
-    consistency = client.get("/api/ledger/proofs/consistency", params={"old": 3, "new": 6}).json()
+    consistency = ledger_client.get(
+        "/api/ledger/proofs/consistency", params={"old": 3, "new": 6}
+    ).json()
     assert consistency["proof"]
 
 
-def test_past_the_end_of_the_log_is_404_everywhere(client: TestClient) -> None:
+def test_past_the_end_of_the_log_is_404_everywhere(ledger_client: TestClient) -> None:
     """An entry or tree size past the end of the log is a 404 problem on every path that
     takes one, naming the log's size; a request that contradicts itself is a 422."""
     owner = Ed25519PrivateKey.generate()
     for n in range(3):
         leaf = _leaf(owner, b"%d" % n)
-        posted = client.post(
+        posted = ledger_client.post(
             "/api/ledger/statements", content=leaf, headers={"content-type": "application/json"}
         )
         assert posted.is_success, posted.text
@@ -141,7 +136,7 @@ def test_past_the_end_of_the_log_is_404_everywhere(client: TestClient) -> None:
         ("/api/ledger/proofs/consistency", {"old": 4, "new": 5}),
     ]
     for path, params in missing:
-        response = client.get(path, params=params)
+        response = ledger_client.get(path, params=params)
         assert response.status_code == 404, (path, params, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert "the log has 3 entries" in response.json()["detail"]
@@ -150,7 +145,7 @@ def test_past_the_end_of_the_log_is_404_everywhere(client: TestClient) -> None:
         ("/api/ledger/proofs/consistency", {"old": 3, "new": 2}),
     ]
     for path, params in contradictions:
-        response = client.get(path, params=params)
+        response = ledger_client.get(path, params=params)
         assert response.status_code == 422, (path, params, response.text)
         assert response.headers["content-type"] == "application/problem+json"
-    assert client.get("/api/ledger/entries/2").json()["leaf_index"] == 2
+    assert ledger_client.get("/api/ledger/entries/2").json()["leaf_index"] == 2

@@ -29,15 +29,6 @@ runner = CliRunner()
 WENYUAN = str(Path(sys.executable).with_name("wenyuan"))
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh WENYUAN_DATA_DIR for the command, with the settings cache cleared."""
-    monkeypatch.setenv("WENYUAN_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
-
-
 def _runs(engine: sa.Engine) -> list[tuple[str, int]]:
     with engine.connect() as conn:
         try:

@@ -194,3 +194,15 @@ def trickle(sock: socket.socket, stop: threading.Event) -> None:
     with contextlib.suppress(OSError):
         while not stop.wait(0.2):
             sock.sendall(b" ")
+
+
+def answer_while_trickling(sock: socket.socket) -> Answer:
+    """Trickle a body (one byte every 0.2 s) on ``sock`` until the server answers."""
+    stop = threading.Event()
+    trickler = threading.Thread(target=trickle, args=(sock, stop), daemon=True)
+    trickler.start()
+    try:
+        return read_answer(sock)
+    finally:
+        stop.set()
+        trickler.join()

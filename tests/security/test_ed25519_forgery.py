@@ -13,7 +13,6 @@ import hashlib
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,7 @@ import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
-from wenyuan.app import Platform
 from wenyuan.app.ledger import ledger_signer
-from wenyuan.asgi import create_app
 from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.keys import SMALL_ORDER
@@ -63,7 +60,7 @@ def _b64(data: bytes) -> str:
 
 
 def _envelope(statement: dict[str, Any], key: bytes, signature: bytes) -> bytes:
-    """A leaf as a client would send it, built by hand so that no local check stops it."""
+    """A leaf as a ledger_client would send it, built by hand so that no local check stops it."""
     return rfc8785.dumps({"key": _b64(key), "sig": _b64(signature), "statement": statement})
 
 
@@ -89,23 +86,14 @@ def _register_fields(content: bytes) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    platform = Platform(settings.model_copy(update={"ledger_checkpoint_interval": 0.05}))
-    app = create_app(platform.settings, platform=platform)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
-    platform.close()
+def _size(ledger_client: TestClient) -> int:
+    return int(ledger_client.get("/api/ledger").json()["size"])
 
 
-def _size(client: TestClient) -> int:
-    return int(client.get("/api/ledger").json()["size"])
-
-
-def test_the_probes_forged_register_is_refused_naming_the_key(client: TestClient) -> None:
+def test_the_probes_forged_register_is_refused_naming_the_key(ledger_client: TestClient) -> None:
     """The identity-key register of the probe answers 422, names the issuer and its key,
     and appends nothing."""
-    response = client.post(
+    response = ledger_client.post(
         "/api/ledger/statements",
         content=_forged("register", **_register_fields(b"x")),
         headers=JSON,
@@ -117,46 +105,46 @@ def test_the_probes_forged_register_is_refused_naming_the_key(client: TestClient
     assert problem["field"] == "issuer"
     assert _b64(IDENTITY) in problem["detail"]
     assert "small order" in problem["detail"]
-    assert _size(client) == 0
+    assert _size(ledger_client) == 0
 
 
 @pytest.mark.parametrize("key", SMALL_ORDER_ENCODINGS, ids=lambda b: b.hex()[:8] + b.hex()[-2:])
-def test_every_small_order_issuer_is_refused(client: TestClient, key: bytes) -> None:
+def test_every_small_order_issuer_is_refused(ledger_client: TestClient, key: bytes) -> None:
     """Each of the eight small-order points, in canonical and non-canonical encodings, is
     refused as an issuer."""
     leaf = _forged("register", key, **_register_fields(key))
-    response = client.post("/api/ledger/statements", content=leaf, headers=JSON)
+    response = ledger_client.post("/api/ledger/statements", content=leaf, headers=JSON)
     assert response.status_code == 422, response.text
     assert response.json()["field"] in {"issuer", "key"}
-    assert _size(client) == 0
+    assert _size(ledger_client) == 0
 
 
 @pytest.mark.parametrize(
     ("kind", "field"), [("transfer", "to"), ("grant-licence", "licensee")], ids=["to", "licensee"]
 )
 def test_an_asset_cannot_be_handed_to_a_small_order_key(
-    client: TestClient, kind: str, field: str
+    ledger_client: TestClient, kind: str, field: str
 ) -> None:
     """A real owner's transfer or licence to a small-order key (which anyone could then
     sign for) is refused naming the field; the asset stays as it was."""
     owner = Ed25519PrivateKey.generate()
-    registered = client.post(
+    registered = ledger_client.post(
         "/api/ledger/statements",
         content=_signed(owner, "register", **_register_fields(b"scroll")),
         headers=JSON,
     )
     assert registered.status_code == 201, registered.text
     asset = asset_id_for(hashlib.sha256(b"scroll").hexdigest())
-    before = client.get(f"/api/ledger/assets/{asset}").json()["state"]
+    before = ledger_client.get(f"/api/ledger/assets/{asset}").json()["state"]
     extra = {"terms": "展览用"} if kind == "grant-licence" else {}
     leaf = _signed(
         owner, kind, asset=asset, prev=before["head"], **{field: _b64(IDENTITY)}, **extra
     )
-    response = client.post("/api/ledger/statements", content=leaf, headers=JSON)
+    response = ledger_client.post("/api/ledger/statements", content=leaf, headers=JSON)
     assert response.status_code == 422, response.text
     assert response.json()["field"] == field
-    assert client.get(f"/api/ledger/assets/{asset}").json()["state"] == before
-    assert _size(client) == 1
+    assert ledger_client.get(f"/api/ledger/assets/{asset}").json()["state"] == before
+    assert _size(ledger_client) == 1
 
 
 @pytest.mark.parametrize(
@@ -171,32 +159,34 @@ def test_an_asset_cannot_be_handed_to_a_small_order_key(
     ids=["nul", "cr", "rlo", "isolate", "escape"],
 )
 def test_control_and_bidi_characters_are_not_admitted(
-    client: TestClient, field: str, value: Any, named: str
+    ledger_client: TestClient, field: str, value: Any, named: str
 ) -> None:
     """Text with control characters (other than tab and newline) or bidirectional
     overrides is refused with 422, naming the field; nothing is appended."""
     fields = {**_register_fields(str(value).encode()), field: value}
     leaf = encode_leaf(make_register(Ed25519PrivateKey.generate(), **fields))
-    response = client.post("/api/ledger/statements", content=leaf, headers=JSON)
+    response = ledger_client.post("/api/ledger/statements", content=leaf, headers=JSON)
     assert response.status_code == 422, response.text
     assert response.json()["type"].endswith("/statement-not-admitted")
     assert response.json()["field"] == named
-    assert _size(client) == 0
+    assert _size(ledger_client) == 0
 
 
-def test_issued_at_far_in_the_future_is_not_admitted(client: TestClient) -> None:
+def test_issued_at_far_in_the_future_is_not_admitted(ledger_client: TestClient) -> None:
     """A statement dated a day ahead is refused; one a minute ahead (clock skew) is taken."""
     key = Ed25519PrivateKey.generate()
     ahead = datetime.now(UTC) + timedelta(days=1)
     leaf = encode_leaf(make_register(key, issued_at=ahead, **_register_fields(b"later")))
-    response = client.post("/api/ledger/statements", content=leaf, headers=JSON)
+    response = ledger_client.post("/api/ledger/statements", content=leaf, headers=JSON)
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "issued_at"
     assert format_time(ahead) in response.json()["detail"]
-    assert _size(client) == 0
+    assert _size(ledger_client) == 0
     soon = datetime.now(UTC) + timedelta(minutes=1)
     leaf = encode_leaf(make_register(key, issued_at=soon, **_register_fields(b"soon")))
-    assert client.post("/api/ledger/statements", content=leaf, headers=JSON).status_code == 201
+    assert (
+        ledger_client.post("/api/ledger/statements", content=leaf, headers=JSON).status_code == 201
+    )
 
 
 # -- entries appended before the policy --------------------------------------------------------

@@ -4,7 +4,6 @@ trickling bodies, clients that hang up mid-body, and more bodies at once than al
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 
 import httpx
@@ -17,10 +16,10 @@ from tests.security.conftest import (
     MAX_BODY_BYTES,
     SLOT_WAIT,
     Server,
+    answer_while_trickling,
     connect,
     read_answer,
     request_head,
-    trickle,
 )
 
 PROBLEM = "application/problem+json"
@@ -79,19 +78,12 @@ def test_a_chunked_body_growing_past_the_limit_is_cut_off(guarded_server: Server
 
 def test_a_trickling_body_is_cut_off_after_the_timeout(guarded_server: Server) -> None:
     """A body arriving a byte at a time gets 408 once the body timeout has passed."""
-    stop = threading.Event()
     with connect(guarded_server) as sock:
         started = time.monotonic()
         sock.sendall(
             request_head("POST", "/api/ledger/statements", {**JSON, "Content-Length": "1000"})
         )
-        trickler = threading.Thread(target=trickle, args=(sock, stop), daemon=True)
-        trickler.start()
-        try:
-            answer = read_answer(sock)
-        finally:
-            stop.set()
-            trickler.join()
+        answer = answer_while_trickling(sock)
         elapsed = time.monotonic() - started
     assert answer.status == 408
     assert BODY_TIMEOUT - 0.1 <= elapsed <= BODY_TIMEOUT + MARGIN

@@ -6,7 +6,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 
@@ -18,11 +17,11 @@ from tests.security.conftest import (
     MARGIN,
     WENYUAN,
     Server,
+    answer_while_trickling,
     connect,
     free_port,
     read_answer,
     request_head,
-    trickle,
 )
 
 TEXT = {"Content-Type": "text/plain; charset=utf-8"}
@@ -98,17 +97,10 @@ def test_a_huge_declared_checkpoint_is_refused_at_once(witness_server: Server) -
 
 def test_a_trickling_checkpoint_is_cut_off(witness_server: Server) -> None:
     """A checkpoint arriving a byte at a time gets 408 once the body timeout has passed."""
-    stop = threading.Event()
     with connect(witness_server) as sock:
         started = time.monotonic()
         sock.sendall(request_head("POST", "/add-checkpoint", {**TEXT, "Content-Length": "500"}))
-        trickler = threading.Thread(target=trickle, args=(sock, stop), daemon=True)
-        trickler.start()
-        try:
-            answer = read_answer(sock)
-        finally:
-            stop.set()
-            trickler.join()
+        answer = answer_while_trickling(sock)
     assert answer.status == 408
     assert time.monotonic() - started <= BODY_TIMEOUT + MARGIN
     assert answer.json()["type"].endswith("/body-timeout")
