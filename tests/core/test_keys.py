@@ -137,9 +137,9 @@ def _add_torsion(public: bytes, torsion: bytes) -> bytes:
 
 @pytest.mark.parametrize("torsion", sorted(SMALL_ORDER - {bytes([1]) + bytes(31)}))
 def test_mixed_order_keys_are_points_the_equation_decides(torsion: bytes) -> None:
-    """A key with a torsion component (A + T) is a valid point; an honest signature made
-    for A does not verify under it unless [k]T happens to vanish, and never under A's
-    small-order part alone."""
+    """A key with a torsion component (A + T) is a valid point the policy accepts (the
+    equation then decides each signature), while an honest signature made for A never
+    verifies under the small-order part T alone."""
     mixed = _add_torsion(HONEST_PUBLIC, torsion)
     assert mixed != HONEST_PUBLIC
     assert public_key_problem(mixed) is None
