@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         # The server writes the ledger: take the log's writer lock now, not at the first
         # statement. If another process holds it, the ledger opens at first use instead.
         try:
-            await asyncio.to_thread(lambda: app.state.platform.ledger)
+            await asyncio.to_thread(app.state.platform.ledger.open)
         except Conflict as exc:
             log.warning("server.ledger_busy", detail=exc.detail)
         try:

@@ -69,14 +69,23 @@ def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
 
 def test_every_answer_of_the_ledger_has_its_media_type(document: dict[str, Any]) -> None:
     """The statement POST documents 201 and 202 with their bodies and the body guards'
-    408, 413 and 415; the checkpoint is text, tiles are bytes with 304 and 404."""
+    408, 413 and 415; the receipt GET documents 200, 202 (not ready) and 404; both 202s
+    carry the pending body and Retry-After; the checkpoint is text, tiles are bytes with
+    304 and 404."""
     paths = document["paths"]
     post = paths["/api/ledger/statements"]["post"]["responses"]
     assert {"201", "202", "408", "409", "413", "415", "422"} <= set(post)
     assert post["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/ReceiptOut")
-    assert post["202"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/PendingReceiptOut"
-    )
+    receipt = paths["/api/ledger/entries/{index}/receipt"]["get"]["responses"]
+    assert {"200", "202", "404"} <= set(receipt)
+    assert receipt["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/ReceiptOut")
+    assert receipt["404"]["content"] == PROBLEM_CONTENT
+    for pending in (post["202"], receipt["202"]):
+        assert pending["content"]["application/json"]["schema"]["$ref"].endswith(
+            "/PendingReceiptOut"
+        )
+        assert pending["headers"]["Retry-After"]["required"] is True
+        assert pending["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
     checkpoint = paths["/ledger/checkpoint"]["get"]["responses"]
     assert list(checkpoint["200"]["content"]) == ["text/plain; charset=utf-8"]
     assert "404" in checkpoint

@@ -21,7 +21,7 @@ from wenyuan.core.errors import InvalidInput, NotFound
 from wenyuan.ledger.log import LogCorrupted, LogKeyMismatch
 from wenyuan.ledger.note import NoteSigner
 from wenyuan.ledger.registry import LogFrozen
-from wenyuan.ledger.service import Ledger, ReceiptPending
+from wenyuan.ledger.service import Ledger
 from wenyuan.ledger.state import Refused
 from wenyuan.ledger.statements import (
     StatementError,
@@ -33,6 +33,7 @@ from wenyuan.ledger.statements import (
     statement_hash,
 )
 from wenyuan.ledger.tiles import TileReader
+from wenyuan.ledger.values import PendingReceipt, Receipt
 from wenyuan.ledger.verify import VerificationError, verify_receipt
 from wenyuan.ledger.witness import LocalWitness, MemoryWitnessState, Witness
 
@@ -68,7 +69,16 @@ def _register(key: Ed25519PrivateKey, content: bytes, title: str = "千里江山
     return encode_leaf(signed)
 
 
+def _receipt(result: Receipt | PendingReceipt) -> Receipt:
+    """The receipt a call returned, failing the test if it was pending."""
+    assert isinstance(result, Receipt), result
+    return result
+
+
 def _verify(bundle: Any, log_signer: NoteSigner, witness_signer: NoteSigner) -> Any:
+    """Verify a receipt as a client would: from its JSON text."""
+    if isinstance(bundle, Receipt):
+        bundle = bundle.to_json()
     return verify_receipt(
         json.dumps(bundle),
         log_signer.vkey(),
@@ -84,9 +94,13 @@ def test_a_registration_gets_a_receipt_that_verifies_offline(
     index, state = ledger.append(_register(owner, b"scroll scan"))
     assert index == 0
     assert state.title == "千里江山图"
-    bundle = ledger.receipt(index, wait=5)
-    verified = _verify(bundle, log_signer, witness_signer)
+    receipt = _receipt(ledger.receipt(index, wait=5))
+    verified = _verify(receipt, log_signer, witness_signer)
     assert verified.leaf_index == 0
+    assert verified.tree_size == receipt.tree_size
+    # A Receipt verifies as it is, and its JSON form reads back as the same value.
+    assert verify_receipt(receipt, log_signer.vkey()).statement == verified.statement
+    assert Receipt.from_json(json.loads(json.dumps(receipt.to_json()))) == receipt
     assert verified.statement["title"] == "千里江山图"
     assert verified.witnesses == (witness_signer.name,)
     assert ledger.asset(state.asset_id).owner == state.owner
@@ -104,7 +118,7 @@ def test_every_altered_part_of_a_receipt_fails_at_its_step(
     owner = Ed25519PrivateKey.generate()
     for n in range(5):
         ledger.append(_register(owner, b"object %d" % n, title=f"object {n}"))
-    bundle = ledger.receipt(3, wait=5)
+    bundle = _receipt(ledger.receipt(3, wait=5)).to_json()
     _verify(bundle, log_signer, witness_signer)
     # The checkpoint covering entry 3 may be of size 4 or 5, whichever was published first.
     size_line = f"\n{bundle['tree_size']}\n"
@@ -191,7 +205,7 @@ def test_transfers_licences_and_refusals(ledger: Ledger) -> None:
         encode_leaf(make_revoke(buyer, asset=asset, prev=licensed.head, licence=licence))
     )
     assert revoked.licences[licence].revoked_at == revoked.head_index
-    assert [e["kind"] for e in ledger.history(asset)] == [
+    assert [e.kind for e in ledger.history(asset).entries] == [
         "register",
         "transfer",
         "grant-licence",
@@ -250,8 +264,9 @@ def test_bad_input_is_refused_and_nothing_is_appended(ledger: Ledger) -> None:
         ledger.receipt(0)
     ledger.checkpointer.stop()  # no background publishing: the entry stays uncovered
     ledger.append(leaf)
-    with pytest.raises(ReceiptPending):
-        ledger.receipt(0)
+    assert ledger.receipt(0) == PendingReceipt(0, "/api/ledger/entries/0/receipt")
+    with pytest.raises(NotFound):  # past the end of the log is still not found
+        ledger.receipt(1)
 
 
 def test_state_survives_reopening_and_tiles_rebuild_the_tree(
@@ -269,7 +284,7 @@ def test_state_survives_reopening_and_tiles_rebuild_the_tree(
     try:
         assert again.asset(state.asset_id) == state
         assert again.log.size == 301
-        assert again.receipt(300)["tree_size"] == 301  # close() signed the last checkpoint
+        assert _receipt(again.receipt(300)).tree_size == 301  # close() signed the last one
         note = again.checkpoint_note()
         reader = TileReader(lambda path: again.tile(path), 301)
         assert reader.root() == again.log.root(301)
@@ -307,7 +322,7 @@ def test_one_witness_key_given_twice_counts_once(
     ledger: Ledger, log_signer: NoteSigner, witness_signer: NoteSigner
 ) -> None:
     ledger.append(_register(Ed25519PrivateKey.generate(), b"bell"))
-    bundle = ledger.receipt(0, wait=5)
+    bundle = _receipt(ledger.receipt(0, wait=5))
     key = witness_signer.cosignature_verifier().vkey()
     with pytest.raises(VerificationError) as caught:
         verify_receipt(bundle, log_signer.vkey(), witness_keys=[key, key], quorum=2)
@@ -345,12 +360,12 @@ def test_a_checkpoint_short_of_the_quorum_is_cosigned_once_the_witness_is_back(
     ledger = Ledger(engine, log_signer, witnesses=[flaky], background=False)
     try:
         index, _ = ledger.append(_register(Ed25519PrivateKey.generate(), b"drum"))
-        with pytest.raises(ReceiptPending):
-            ledger.receipt(index, wait=0.3)  # published, but the witness is down
+        pending = ledger.receipt(index, wait=0.3)  # published, but the witness is down
+        assert pending == PendingReceipt(index, f"/api/ledger/entries/{index}/receipt")
         assert ledger.latest_checkpoint(trusted=False) is not None
         flaky.up = True  # no new entry: the same checkpoint is asked for again
-        bundle = ledger.receipt(index, wait=5)
-        assert bundle["checkpoint"].count("\n— witness.test.wenyuan.example ") == 1
+        bundle = _receipt(ledger.receipt(index, wait=5))
+        assert bundle.checkpoint.count("\n— witness.test.wenyuan.example ") == 1
         verify_receipt(
             bundle,
             log_signer.vkey(),
@@ -368,9 +383,9 @@ def test_a_handed_over_log_takes_no_more_statements(engine: Engine, log_signer: 
     try:
         owner = Ed25519PrivateKey.generate()
         ledger.append(_register(owner, b"mirror"))
-        receipt = ledger.hand_over(NoteSigner.generate("ledger.test.wenyuan.example/2"))
-        assert receipt["statement"]["kind"] == "log-handover"
-        assert receipt["tree_size"] == receipt["leaf_index"] + 1 == 2
+        receipt = _receipt(ledger.hand_over(NoteSigner.generate("ledger.test.wenyuan.example/2")))
+        assert receipt.statement["kind"] == "log-handover"
+        assert receipt.tree_size == receipt.leaf_index + 1 == 2
         with pytest.raises(LogFrozen, match=r"handed over to 'ledger\.test\.wenyuan\.example/2'"):
             ledger.append(_register(owner, b"late"))
         assert ledger.log.size == 2

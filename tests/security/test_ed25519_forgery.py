@@ -31,6 +31,7 @@ from wenyuan.ledger import (
     Ledger,
     Log,
     NoteSigner,
+    Receipt,
     ReplayFlagged,
     VerificationError,
     asset_id_for,
@@ -254,12 +255,14 @@ def test_wenyuan_verify_fails_a_forged_entrys_receipt(
     finally:
         ledger.close()
         engine.dispose()
+    assert isinstance(forged, Receipt)
+    assert isinstance(honest, Receipt)
     with pytest.raises(VerificationError) as caught:
         verify_receipt(forged, signer.vkey())
     assert caught.value.step == 5
     assert verify_receipt(honest, signer.vkey()).statement["kind"] == "register"
     receipt = tmp_path / "forged.json"
-    receipt.write_text(json.dumps(forged))
+    receipt.write_text(json.dumps(forged.to_json()))
     result = subprocess.run(
         [WENYUAN, "verify", str(receipt), "--log-key", signer.vkey()],
         capture_output=True,

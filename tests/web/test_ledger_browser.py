@@ -34,8 +34,6 @@ from wenyuan.app import Platform
 from wenyuan.app.ledger import ledger_signer
 from wenyuan.core.config import Settings, WitnessSetting
 from wenyuan.ledger import (
-    HTTPWitness,
-    Ledger,
     NoteSigner,
     NoteVerifier,
     VerificationError,
@@ -235,6 +233,62 @@ def test_a_tampered_receipt_fails_at_its_step(
     assert "does not verify" in ledger_page.inner_text(".verify-result.failed")
 
 
+def _pending(route: Route) -> None:
+    """Answer a receipt request as the server does before a trusted checkpoint covers it."""
+    path = urllib.parse.urlsplit(route.request.url).path
+    index = int(path.split("/")[-2])  # /api/ledger/entries/{index}/receipt
+    route.fulfill(
+        status=202,
+        headers={"Retry-After": "1"},
+        content_type="application/json",
+        body=json.dumps({"leaf_index": index, "receipt": path}),
+    )
+
+
+def test_a_pending_receipt_is_fetched_again_after_retry_after(
+    ledger_page: Page, asset_ids: list[str]
+) -> None:
+    """A receipt answered 202 (not ready yet) is asked for again after Retry-After; once
+    the server has it, all seven steps pass."""
+    answers: list[int] = []
+
+    def pending_once(route: Route) -> None:
+        if answers:
+            answers.append(200)
+            route.continue_()
+        else:
+            answers.append(202)
+            _pending(route)
+
+    ledger_page.route("**/api/ledger/entries/*/receipt", pending_once)
+
+    steps = _verify(ledger_page, asset_ids[0])
+
+    assert answers == [202, 200]
+    assert [cls for cls, _ in steps] == ["passed"] * 7, steps
+
+
+def test_a_receipt_that_stays_pending_fails_at_the_first_step(
+    ledger_page: Page, asset_ids: list[str]
+) -> None:
+    """A receipt still not ready after three tries fails step 1, saying it was a 202: the
+    statement is not shown as verified."""
+    calls: list[str] = []
+
+    def always_pending(route: Route) -> None:
+        calls.append(route.request.url)
+        _pending(route)
+
+    ledger_page.route("**/api/ledger/entries/*/receipt", always_pending)
+
+    steps = _verify(ledger_page, asset_ids[0])
+
+    assert len(calls) == 3
+    assert [cls for cls, _ in steps] == ["failed"], steps
+    assert "HTTP 202, Retry-After: 1" in steps[0][1]
+    assert "does not verify" in ledger_page.inner_text(".verify-result.failed")
+
+
 def test_the_ledger_page_screenshot_is_a_png(
     ledger_page: Page, asset_ids: list[str], tmp_path: Path
 ) -> None:
@@ -292,20 +346,7 @@ def witnessed_ledger(data_dir: Path) -> Iterator[WitnessedLedger]:
             with serving(platform) as base_url:
                 yield WitnessedLedger(base_url, platform, log_vkeys, witness_vkey)
         finally:
-            ledger = platform.ledger
-            platform.close()
-            _close_witness_clients(ledger)
-
-
-def _close_witness_clients(ledger: Ledger) -> None:
-    """Close the HTTP clients of a closed ledger's witnesses.
-
-    ``Ledger.close`` leaves them open (reported to the ledger's maintainers); their sockets
-    would otherwise be collected later with a ResourceWarning, failing an unrelated test.
-    """
-    for witness in ledger.checkpointer.witnesses:
-        if isinstance(witness, HTTPWitness):
-            witness.close()
+            platform.close()  # closes the witnesses' HTTP clients with the ledger
 
 
 @pytest.fixture(scope="module")
@@ -443,9 +484,8 @@ def rotated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Witnesse
     with witnessed_ledger(tmp_path_factory.mktemp("ledger-rotated")) as ledger:
         owner = Ed25519PrivateKey.generate()
         asset_id = _register(ledger.base_url, b"guanxiu", "十六罗汉图", owner)
-        first_log = ledger.platform.ledger
-        ledger.platform.rotate_ledger(ROTATED_ORIGIN)
-        _close_witness_clients(first_log)
+        rotation = ledger.platform.ledger.rotate(ROTATED_ORIGIN)
+        assert rotation.vkey == ledger.log_vkeys[ROTATED_ORIGIN]
         state = _get_json(f"{ledger.base_url}/api/ledger/assets/{asset_id}")["state"]
         buyer = Ed25519PrivateKey.generate()
         transfer = make_transfer(owner, asset=asset_id, prev=state["head"], to=buyer.public_key())

@@ -8,6 +8,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,8 +23,9 @@ from wenyuan.app import Platform
 from wenyuan.asgi import create_app
 from wenyuan.core.config import Settings, WitnessSetting
 from wenyuan.ledger import (
-    HTTPWitness,
+    ChainLink,
     NoteSigner,
+    StoredCheckpoint,
     asset_id_for,
     encode_leaf,
     encode_public_key,
@@ -37,8 +39,8 @@ from wenyuan.web.i18n import translate
 from wenyuan.web.ledger_pages import (
     VERIFY_KEYS,
     AssetContext,
+    CheckpointRow,
     LedgerContext,
-    LogKey,
     growth_bars,
     log_chain,
     receipt_url,
@@ -145,9 +147,12 @@ def test_ledger_page_shows_size_checkpoint_and_assets(ledger_client: TestClient)
     assert isinstance(ctx, LedgerContext)
     assert (ctx.size, ctx.asset_count) == (1, 1)
     assert ctx.vkey == summary["vkey"]
-    assert ctx.checkpoint is not None
-    assert ctx.checkpoint["size"] == 1
-    assert f'<pre class="note">{html.escape(ctx.checkpoint["note"])}</pre>' in response.text
+    assert isinstance(ctx.checkpoint, CheckpointRow)
+    assert ctx.checkpoint.size == 1
+    assert ctx.checkpoint.root == summary["checkpoint"]["root"]
+    assert ctx.checkpoint.created_at == summary["checkpoint"]["created_at"]
+    assert f'<pre class="note">{html.escape(ctx.checkpoint.note)}</pre>' in response.text
+    assert f'<code class="checkpoint-root">{ctx.checkpoint.root}</code>' in response.text
     assert f'id="vkey">{html.escape(ctx.vkey)}</pre>' in response.text
     assert [a.asset_id for a in ctx.assets] == [asset_id]
     assert _Tags(response.text).find("a", href=f"/ledger/assets/{asset_id}")
@@ -302,11 +307,7 @@ def witnessed_client(sqlite_settings: Settings) -> Iterator[TestClient]:
         with TestClient(create_app(settings, platform=platform)) as client:
             yield client
     finally:
-        ledger = platform.ledger
-        platform.close()
-        for witness in ledger.checkpointer.witnesses:
-            if isinstance(witness, HTTPWitness):
-                witness.close()  # Ledger.close leaves the witnesses' HTTP clients open
+        platform.close()  # closes the witnesses' HTTP clients with the ledger
 
 
 def test_asset_page_hands_verify_js_the_witness_keys_and_quorum(
@@ -338,7 +339,7 @@ def test_asset_page_after_a_rotation_names_each_rows_log_and_key(
     asset_id = _register(ledger_client, owner, b"rotated", "十六罗汉图")
     first = ledger_client.get("/api/ledger").json()
     new_origin = first["origin"] + "/2"
-    ledger_platform.rotate_ledger(new_origin)
+    ledger_platform.ledger.rotate(new_origin)
     _submit(
         ledger_client,
         encode_leaf(
@@ -357,8 +358,8 @@ def test_asset_page_after_a_rotation_names_each_rows_log_and_key(
     ctx = _ctx(response)
     assert isinstance(ctx, AssetContext)
     assert ctx.chain == [
-        LogKey(first["origin"], first["vkey"]),
-        LogKey(new_origin, second["vkey"]),
+        ChainLink(first["origin"], first["vkey"]),
+        ChainLink(new_origin, second["vkey"]),
     ]
     assert ctx.show_logs
     assert [(h.log, h.kind) for h in ctx.history] == [
@@ -423,18 +424,18 @@ def test_receipt_urls_name_only_an_earlier_log(index: int, log: str, open_origin
 
 @given(
     chain=st.lists(
-        st.fixed_dictionaries({"origin": _ORIGINS, "vkey": st.sampled_from(["", "k+1+a"])}),
+        st.builds(ChainLink, origin=_ORIGINS, vkey=st.sampled_from(["", "k+1+a"])),
         max_size=4,
-        unique_by=lambda log: log["origin"],
+        unique_by=lambda log: log.origin,
     ),
     origin=_ORIGINS,
 )
-def test_the_log_chain_ends_in_the_open_log(chain: list[dict[str, str]], origin: str) -> None:
+def test_the_log_chain_ends_in_the_open_log(chain: list[ChainLink], origin: str) -> None:
     """The chain the page verifies with always ends in the open log with its own key, and
     holds no log without a key."""
     logs = log_chain(chain, origin, "open+0+key")
 
-    assert logs[-1] == LogKey(origin, logs[-1].vkey)
+    assert logs[-1] == ChainLink(origin, logs[-1].vkey)
     assert all(log.vkey for log in logs)
     assert [log.origin for log in logs].count(origin) == 1
 
@@ -532,20 +533,24 @@ def test_every_page_links_to_the_ledger(client: TestClient) -> None:
 @given(
     st.lists(
         st.builds(
-            dict,
+            StoredCheckpoint,
             size=st.integers(min_value=0, max_value=2**40),
-            at=st.just("2024-05-01T12:00:00+00:00"),
+            root=st.just(bytes(32)),
+            note=st.just(""),
+            cosignatures=st.just(0),
+            created_at=st.just(datetime(2024, 5, 1, 12, tzinfo=UTC)),
         ),
         max_size=40,
     )
 )
 def test_growth_bars_fit_the_chart_and_keep_the_order_of_sizes(
-    growth: list[dict[str, object]],
+    growth: list[StoredCheckpoint],
 ) -> None:
     """Bars stay inside the chart, one per checkpoint, and a larger size is never shorter."""
     bars = growth_bars(growth, width=600, height=120)
 
-    assert [b.size for b in bars] == [p["size"] for p in growth]
+    assert [b.size for b in bars] == [p.size for p in growth]
+    assert all(b.at == "2024-05-01 12:00:00 UTC" for b in bars)
     for bar in bars:
         assert bar.x >= 0
         assert bar.x + bar.width <= 600 + 1e-6

@@ -2,7 +2,9 @@
 
 ``Platform`` builds the engine (and runs migrations), the record store and the search index
 from one ``Settings``, and offers what the API, the web pages and the CLI need: ingest,
-search, records, reindex, health. Interfaces call these methods and nothing below them.
+search, records, reindex, health. Interfaces call these methods and nothing below them. The
+trust ledger's use cases are one service on the same engine, ``platform.ledger``
+(``LedgerService``), opened for writing only when asked (``platform.ledger.open()``).
 
 Opening a platform marks ingest runs whose process is gone as interrupted. Its search
 index folder is one replica of the change feed with a watermark of its own
@@ -11,7 +13,6 @@ index folder is one replica of the change feed with a watermark of its own
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,12 +24,11 @@ import structlog
 from wenyuan.app._indexer import BackgroundIndexer
 from wenyuan.app._indexing import to_index_document
 from wenyuan.app._replica import IndexBusy, IndexReplica
-from wenyuan.app.ledger import load_ledger_sample, open_ledger, rotate_ledger
+from wenyuan.app.ledger import LedgerService
 from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.errors import InvalidInput, StorageError
 from wenyuan.ledger import MIGRATIONS as LEDGER_MIGRATIONS
-from wenyuan.ledger import Ledger
 from wenyuan.resources import (
     MIGRATIONS,
     IngestRun,
@@ -141,8 +141,8 @@ class Platform:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(settings.resolved_database_url)
         migrate(self.engine, [MIGRATIONS, LEDGER_MIGRATIONS])
-        self._ledger: Ledger | None = None
-        self._ledger_lock = threading.Lock()
+        #: The trust ledger's use cases; ``open()`` it to write (a server, a command that writes).
+        self.ledger = LedgerService(settings, self.engine)
         self.store = RecordStore(self.engine)
         self.index: Index = index or TantivyIndex(
             settings.index_dir, writer_memory_mb=settings.index_writer_memory_mb
@@ -175,31 +175,8 @@ class Platform:
         self.store.mark_interrupted_runs(self.settings.ingest_stale_after)
         return self.store.runs(limit)
 
-    @property
-    def ledger(self) -> Ledger:
-        """The trust ledger, opened for writing on first use (one process at a time)."""
-        with self._ledger_lock:
-            if self._ledger is None:
-                self._ledger = open_ledger(self.settings, self.engine)
-            return self._ledger
-
-    def rotate_ledger(self, new_origin: str) -> dict[str, object]:
-        """End the open log with a signed hand-over to a new log (new key) and switch to it;
-        returns the hand-over's receipt."""
-        with self._ledger_lock:
-            ledger = self._ledger or open_ledger(self.settings, self.engine)
-            try:
-                receipt = rotate_ledger(self.settings, ledger, new_origin)
-            finally:
-                ledger.close()
-                self._ledger = None
-            return receipt
-
     def close(self) -> None:
-        with self._ledger_lock:
-            if self._ledger is not None:
-                self._ledger.close()
-                self._ledger = None
+        self.ledger.close()
         self.index.close()
         self.engine.dispose()
 
@@ -271,9 +248,10 @@ class Platform:
         return self.ingest("sample", sample_path())
 
     def load_ledger_sample(self, count: int = 8) -> int:
-        """Register a few sample artworks in the ledger (the demo); returns statements added."""
+        """Register a few sample artworks in the ledger (the demo), which must be open for
+        writing; returns statements added (``LedgerService.load_sample``)."""
         records = self.list_records(type="artwork", source="sample", limit=count).records
-        return load_ledger_sample(self.settings, self.ledger, records)
+        return self.ledger.load_sample(records)
 
     def sync_index(
         self,

@@ -2,8 +2,10 @@
 
 Statements are signed here, on the party's machine, with the party's key file; the ledger
 only ever sees the signed leaf. ``--server URL`` sends them to a running Wenyuan; without it
-the command opens the data folder's ledger itself (which a running server holds: then the
-command says to use ``--server``).
+the command opens the data folder's ledger for writing itself (which a running server holds:
+then the command says to use ``--server``). The commands that only read (``status``,
+``mirror``, ``replay``, ``public-key``) run beside a server. Every command calls the ledger
+service (``platform.ledger``) and prints the value it returns.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from wenyuan.app.ledger import active_signer, ledger_status, mirror_ledger, replay_ledger
-from wenyuan.cli.main import _fail, _platform, _print_json, _settings, err, out
+from wenyuan.cli.main import _fail, _platform, _print_json, err, out
 from wenyuan.core.errors import InvalidInput, WenyuanError
 from wenyuan.ledger import (
     STEPS,
+    PendingReceipt,
+    Receipt,
     ReplayFlagged,
     SignedStatement,
     VerificationError,
@@ -87,8 +90,8 @@ def keys_new(
 # -- submitting -----------------------------------------------------------------------------
 
 
-def _submit(leaf: bytes, server: str | None, wait: float) -> dict[str, Any]:
-    """Send a signed leaf; the receipt bundle, or ``{"leaf_index", "receipt"}`` if not ready."""
+def _submit(leaf: bytes, server: str | None, wait: float) -> Receipt | PendingReceipt:
+    """Send a signed leaf; its receipt, or where to fetch it if not ready yet."""
     if server:
         url = server.rstrip("/") + "/api/ledger/statements"
         try:
@@ -102,36 +105,36 @@ def _submit(leaf: bytes, server: str | None, wait: float) -> dict[str, Any]:
         except httpx.HTTPError as exc:
             raise InvalidInput(f"cannot reach {url}: {exc}") from exc
         if response.status_code in (201, 202):
-            body: dict[str, Any] = response.json()
-            return body
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise InvalidInput(f"{url} answered {response.status_code} without JSON") from exc
+            if response.status_code == 201:
+                return Receipt.from_json(body)
+            return PendingReceipt.from_json(body)
         try:
             detail = response.json().get("detail", response.text)
         except ValueError:
             detail = response.text
         raise InvalidInput(f"the ledger refused the statement ({response.status_code}): {detail}")
     with _platform() as platform:
-        ledger = platform.ledger
-        index, _ = ledger.append(leaf)
-        try:
-            return ledger.receipt(index, wait=wait)
-        except WenyuanError:
-            return {"leaf_index": index, "receipt": f"/api/ledger/entries/{index}/receipt"}
+        platform.ledger.open()
+        return platform.ledger.append(leaf, wait=wait)
 
 
-def _report(bundle: dict[str, Any], as_json: bool) -> None:
+def _report(result: Receipt | PendingReceipt, as_json: bool) -> None:
     if as_json:
-        _print_json(bundle)
+        _print_json(result.to_json())
         return
-    if "checkpoint" not in bundle:
+    if isinstance(result, PendingReceipt):
         out.print(
-            f"Appended as entry {bundle['leaf_index']}; the receipt is not ready yet: "
-            f"fetch {bundle['receipt']} later."
+            f"Appended as entry {result.leaf_index}; the receipt is not ready yet: "
+            f"fetch {result.receipt} later."
         )
         return
-    statement = bundle["statement"]
     out.print(
-        f"{statement['kind']} accepted: entry {bundle['leaf_index']} of {bundle['origin']}, "
-        f"in the signed tree of {bundle['tree_size']} entries. Keep the receipt (--json).",
+        f"{result.statement['kind']} accepted: entry {result.leaf_index} of {result.origin}, "
+        f"in the signed tree of {result.tree_size} entries. Keep the receipt (--json).",
         highlight=False,
     )
 
@@ -187,7 +190,7 @@ def _asset_head(asset: str, server: str | None) -> str:
             raise InvalidInput(f"no asset {asset!r} at {server} ({response.status_code})")
         return str(response.json()["state"]["head"])
     with _platform() as platform:
-        return platform.ledger.asset(asset).head
+        return platform.ledger.asset(asset).head  # only reads: no writer lock
 
 
 def _follow_up(
@@ -197,7 +200,7 @@ def _follow_up(
     server: str | None,
     wait: float,
     **fields: Any,
-) -> tuple[bytes, dict[str, Any]]:
+) -> tuple[bytes, Receipt | PendingReceipt]:
     """Sign a statement about ``asset`` made from its current head, and submit it; returns
     the leaf and the receipt (or pending answer). Exits with one line on any error."""
     try:
@@ -300,9 +303,11 @@ def public_key() -> None:
     Example: wenyuan ledger public-key > log.vkey
     """
     try:
-        sys.stdout.write(active_signer(_settings()).vkey() + "\n")
+        with _platform() as platform:
+            vkey = platform.ledger.public_key()
     except WenyuanError as exc:
         _fail(exc)
+    sys.stdout.write(vkey + "\n")
 
 
 @ledger_app.command("rotate")
@@ -320,20 +325,31 @@ def rotate(
     """
     try:
         with _platform() as platform:
-            bundle = platform.rotate_ledger(new_origin)
-            new_key = platform.ledger.vkey
+            platform.ledger.open()
+            rotation = platform.ledger.rotate(new_origin)
     except WenyuanError as exc:
         _fail(exc)
+    receipt = rotation.receipt
     if as_json:
-        _print_json(bundle)
+        if isinstance(receipt, PendingReceipt):
+            _print_json(
+                {
+                    "format": "pending",
+                    "origin": rotation.origin,
+                    "leaf_index": receipt.leaf_index,
+                    "detail": "the hand-over is in the log; its checkpoint lacks the quorum",
+                }
+            )
+        else:
+            _print_json(receipt.to_json())
         return
-    late = "" if "checkpoint" in bundle else " (its receipt waits for the witnesses' quorum)"
+    late = "" if isinstance(receipt, Receipt) else " (its receipt waits for the witnesses' quorum)"
     out.print(
-        f"Handed over at entry {bundle['leaf_index']} of {bundle['origin']}{late}; statements "
+        f"Handed over at entry {receipt.leaf_index} of {rotation.origin}{late}; statements "
         f"now go to {new_origin}.",
         highlight=False,
     )
-    sys.stdout.write(new_key + "\n")
+    sys.stdout.write(rotation.vkey + "\n")
 
 
 @ledger_app.command("replay")
@@ -346,7 +362,8 @@ def replay(
     Example: wenyuan ledger replay --json
     """
     try:
-        state = replay_ledger(_settings())
+        with _platform() as platform:
+            state = platform.ledger.replay()
     except ReplayFlagged as exc:
         if as_json:
             _print_json({**exc.state.to_json(), "differ": exc.differ})
@@ -386,10 +403,13 @@ def mirror(
     Example: wenyuan ledger mirror /var/www/ledger
     """
     try:
-        size, written = mirror_ledger(_settings(), directory)
+        with _platform() as platform:
+            mirrored = platform.ledger.mirror(directory)
     except WenyuanError as exc:
         _fail(exc)
-    out.print(f"Mirrored the tree of {size:,} entries: {len(written):,} files written.")
+    out.print(
+        f"Mirrored the tree of {mirrored.size:,} entries: {len(mirrored.written):,} files written."
+    )
 
 
 @ledger_app.command("status")
@@ -400,17 +420,17 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     Example: wenyuan ledger status
     """
     try:
-        summary = ledger_status(_settings())
+        with _platform() as platform:
+            summary = platform.ledger.status()
     except WenyuanError as exc:
         _fail(exc)
     if as_json:
-        _print_json(summary)
+        _print_json(summary.to_json())
     else:
-        checkpoint = summary["checkpoint"] or {}
+        trusted = summary.checkpoint.size if summary.checkpoint is not None else 0
         out.print(
-            f"{summary['origin']}: {summary['size']:,} entries; trusted checkpoint size "
-            f"{checkpoint.get('size', 0):,}; quorum {summary['quorum']} of "
-            f"{len(summary['witnesses'])} witnesses",
+            f"{summary.origin}: {summary.size:,} entries; trusted checkpoint size "
+            f"{trusted:,}; quorum {summary.quorum} of {len(summary.witnesses)} witnesses",
             highlight=False,
         )
 

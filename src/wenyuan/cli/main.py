@@ -121,6 +121,7 @@ def demo(host: HostOpt = None, port: PortOpt = None) -> None:
     try:
         with _platform() as platform:
             report = platform.load_sample()
+            platform.ledger.open()
             statements = platform.load_ledger_sample()
     except WenyuanError as exc:
         _fail(exc)

@@ -20,7 +20,7 @@ import typer
 from wenyuan.core.config import get_settings
 from wenyuan.core.errors import WenyuanError
 from wenyuan.core.logging import configure_logging
-from wenyuan.ledger.witness_http import load_witness
+from wenyuan.ledger import load_witness
 
 __all__ = ["witness"]
 

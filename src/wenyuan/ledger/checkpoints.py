@@ -18,24 +18,27 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from wenyuan.core.errors import InvalidInput, StorageError, WenyuanError
 from wenyuan.ledger import tables
-from wenyuan.ledger.log import Log
+from wenyuan.ledger.log import Log, entry_count
 from wenyuan.ledger.note import Checkpoint, NoteSigner, sign_note
+from wenyuan.ledger.values import StoredCheckpoint
 
 __all__ = [
+    "CheckpointSource",
     "Checkpointer",
-    "StoredCheckpoint",
+    "StoredCheckpoints",
     "WitnessClient",
+    "finish_log",
     "latest_checkpoint",
     "stored_checkpoints",
 ]
@@ -57,13 +60,20 @@ class WitnessClient(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class StoredCheckpoint:
-    size: int
-    root: bytes
-    note: str
-    cosignatures: int
-    created_at: datetime
+class CheckpointSource(Protocol):
+    """Where a reader of the log finds its checkpoints: the ``Checkpointer`` of the process
+    that writes it, or ``StoredCheckpoints`` (the database) anywhere else."""
+
+    @property
+    def quorum(self) -> int: ...
+
+    def latest(self, *, trusted: bool = True) -> StoredCheckpoint | None:
+        """The newest checkpoint (with ``trusted``: the newest with the quorum)."""
+        ...
+
+    def history(self, limit: int = 50) -> list[StoredCheckpoint]:
+        """The newest ``limit`` checkpoints, newest first."""
+        ...
 
 
 class Checkpointer:
@@ -305,3 +315,69 @@ def latest_checkpoint(log: Log, *, quorum: int = 0) -> StoredCheckpoint | None:
     """The newest stored checkpoint of ``log`` with at least ``quorum`` cosignatures."""
     found = stored_checkpoints(log, 1, quorum=quorum)
     return found[0] if found else None
+
+
+class StoredCheckpoints:
+    """The checkpoints of ``log`` as stored, read from the database at each call: a
+    ``CheckpointSource`` for a process that does not write the log (no lock, no thread)."""
+
+    def __init__(self, log: Log, quorum: int) -> None:
+        self.log = log
+        self.quorum = quorum
+
+    def latest(self, *, trusted: bool = True) -> StoredCheckpoint | None:
+        return latest_checkpoint(self.log, quorum=self.quorum if trusted else 0)
+
+    def history(self, limit: int = 50) -> list[StoredCheckpoint]:
+        return stored_checkpoints(self.log, limit)
+
+
+def finish_log(
+    engine: Engine,
+    signer: NoteSigner,
+    *,
+    witnesses: Callable[[], Sequence[WitnessClient]] = tuple,
+    quorum: int = 0,
+) -> None:
+    """Give a log that was handed over its final trusted checkpoint, if it still lacks one.
+
+    A log handed over publishes nothing more; if its newest checkpoint with the ``quorum``
+    does not cover all its entries (the witnesses were down at the hand-over), sign one with
+    the log's key (``signer``, whose name is its origin) and ask the witnesses again, so that
+    its last entries, the hand-over first of all, get their receipts. The usual case, a
+    finished log, is answered by two small queries, without reading the log or calling
+    ``witnesses``, which makes the witness clients only when they are needed (they are closed
+    when done). A witness that still refuses is logged; the next call asks again.
+    """
+    if _is_finished(engine, signer.name, quorum):
+        return
+    with Log(engine, signer.name, writable=False) as reader:
+        checkpointer = Checkpointer(reader, signer, witnesses=witnesses(), quorum=quorum)
+        try:
+            trusted = checkpointer.latest(trusted=True)
+            short = reader.size and (trusted is None or trusted.size < reader.size)
+            if short and checkpointer.publish() is None:
+                checkpointer.complete()
+        except WenyuanError as exc:
+            log.warning("ledger.predecessor_unfinished", origin=reader.origin, error=exc.detail)
+        finally:
+            checkpointer.close()
+
+
+def _is_finished(engine: Engine, origin: str, quorum: int) -> bool:
+    """Whether the log's newest checkpoint with the quorum covers all its entries."""
+    logs, checkpoints = tables.logs, tables.checkpoints
+    try:
+        with engine.connect() as conn:
+            log_id = conn.execute(sa.select(logs.c.id).where(logs.c.origin == origin)).scalar()
+            if log_id is None:
+                return True
+            size = entry_count(conn, int(log_id))
+            trusted = conn.execute(
+                sa.select(sa.func.max(checkpoints.c.size)).where(
+                    checkpoints.c.log_id == log_id, checkpoints.c.cosignatures >= quorum
+                )
+            ).scalar()
+    except SQLAlchemyError as exc:
+        raise StorageError(f"reading the checkpoints of log {origin!r} failed: {exc}") from exc
+    return size == 0 or (trusted is not None and int(trusted) >= size)

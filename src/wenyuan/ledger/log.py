@@ -50,6 +50,7 @@ __all__ = [
     "LogCorrupted",
     "LogKeyMismatch",
     "Pending",
+    "entry_count",
 ]
 
 MAX_LEAF_BYTES = 65_535
@@ -119,6 +120,7 @@ class Log:
         self._hook = hook
         self._tree = MerkleTree()
         self._grown = threading.Condition()
+        self._reading = threading.Lock()  # one refresh at a time extends the tree
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._lock_file: IO[bytes] | None = None
@@ -213,7 +215,15 @@ class Log:
         return self.leaves(index, index + 1)[0]
 
     def refresh(self) -> int:
-        """Read entries written since the last read (by this or another process)."""
+        """Read entries written since the last read (by this or another process).
+
+        A log open for writing MUST NOT be refreshed once its writer runs: the writer extends
+        the tree itself, and a refresh between its commit and that could add entries twice.
+        """
+        with self._reading:
+            return self._refresh()
+
+    def _refresh(self) -> int:
         start = self._tree.size
         base = self.log_id * tables.LOG_SPAN
         sql = "SELECT pos, leaf FROM ledger_entries WHERE pos >= ? AND pos < ? ORDER BY pos"
@@ -492,3 +502,14 @@ class Log:
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
+
+
+def entry_count(conn: Connection, log_id: int) -> int:
+    """How many entries the log with id ``log_id`` holds, from the last position of its key
+    range in ``ledger_entries`` (a log's entries are contiguous from index 0)."""
+    base = int(log_id) * tables.LOG_SPAN
+    pos = tables.entries.c.pos
+    last = conn.execute(
+        sa.select(sa.func.max(pos)).where(pos >= base, pos < base + tables.LOG_SPAN)
+    ).scalar()
+    return 0 if last is None else int(last) - base + 1

@@ -34,18 +34,22 @@ from sqlalchemy.exc import SQLAlchemyError
 from wenyuan.core.db import driver_sql
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
 from wenyuan.ledger import tables
-from wenyuan.ledger.log import Log, Pending
+from wenyuan.ledger.log import Log, Pending, entry_count
 from wenyuan.ledger.note import NoteVerifier
 from wenyuan.ledger.state import AssetState, Handover, LedgerState, apply, replay
-from wenyuan.ledger.statements import check_admission, decode_leaf
+from wenyuan.ledger.statements import check_admission, decode_leaf, read_leaf
+from wenyuan.ledger.values import AssetHistory, HistoryEntry
 
 __all__ = [
     "Accepted",
     "LogFrozen",
     "Registry",
+    "RegistryView",
     "ReplayMismatch",
+    "active_origin",
     "check_replay",
     "log_chain",
+    "replay_chain",
     "replay_log",
     "vkey_public_key",
 ]
@@ -150,6 +154,7 @@ class Registry:
         A statement issued more than ``max_future`` ahead of this machine's clock is refused
         (``check_admission``)."""
         self.engine = engine
+        self.view = RegistryView(engine)
         self.log_key = log_key
         self.max_future = max_future
         self._lock = threading.Lock()
@@ -276,6 +281,50 @@ class Registry:
 
     def asset(self, asset_id: str, *, missing_ok: bool = False) -> AssetState | None:
         """The durable state of an asset (``NotFound`` unless ``missing_ok``)."""
+        return self.view.asset(asset_id, missing_ok=missing_ok)
+
+    def assets(self, *, limit: int = 50, after: str | None = None) -> list[AssetState]:
+        """Assets in id order, ``limit`` at a time after ``after`` (a cursor)."""
+        return self.view.assets(limit=limit, after=after)
+
+    def count(self) -> int:
+        """How many assets are registered (counted once at open, then kept up to date)."""
+        with self._lock:
+            if self._asset_count is None:
+                self._asset_count = self.view.count()
+            return self._asset_count
+
+    def check_replay(self) -> LedgerState:
+        """Replay the log (after its predecessors) and compare with the stored view."""
+        return replay_chain(self.engine, self.log.origin, open_log=self.log)
+
+    def _chain_offset(self) -> int:
+        """How many entries the logs before this one in its hand-over chain hold."""
+        before = [o for o, _ in log_chain(self.engine, self.log.origin)]
+        before = before[: before.index(self.log.origin)] if self.log.origin in before else []
+        if not before:
+            return 0
+        ids = sa.select(tables.logs.c.id).where(tables.logs.c.origin.in_(before))
+        with self.engine.connect() as conn:
+            return sum(entry_count(conn, int(log_id)) for (log_id,) in conn.execute(ids).all())
+
+    def _successor(self) -> str | None:
+        query = sa.select(tables.logs.c.successor).where(tables.logs.c.id == self.log.log_id)
+        with self.engine.connect() as conn:
+            value = conn.execute(query).scalar()
+        return str(value) if value else None
+
+
+class RegistryView:
+    """The registry's stored view of the log, read from the database: asset states, their
+    histories, counts. Needs no writer lock; what a writer has accepted but not yet
+    committed is not in it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def asset(self, asset_id: str, *, missing_ok: bool = False) -> AssetState | None:
+        """The durable state of an asset (``NotFound`` unless ``missing_ok``)."""
         sql = "SELECT state FROM ledger_assets WHERE asset_id = ?"
         try:
             with self.engine.connect() as conn:
@@ -288,9 +337,16 @@ class Registry:
             raise NotFound(f"no asset {asset_id!r} is registered in the ledger", asset=asset_id)
         return AssetState.from_json(json.loads(row[0]))
 
-    def history(self, asset_id: str) -> list[tuple[str, int, str, bytes]]:
-        """(log origin, leaf index, kind, leaf) of every statement about an asset, oldest
-        first, across the hand-over chain."""
+    def state(self, asset_id: str) -> AssetState:
+        """The durable state of an asset; ``NotFound`` if none is registered."""
+        found = self.asset(asset_id)
+        assert found is not None
+        return found
+
+    def history(self, asset_id: str) -> AssetHistory:
+        """An asset's state and every statement about it, oldest first, across the
+        hand-over chain (``NotFound`` if no asset has this id)."""
+        state = self.state(asset_id)
         events, logs, entries = tables.asset_events, tables.logs, tables.entries
         query = (
             sa.select(logs.c.origin, events.c.idx, events.c.kind, entries.c.leaf)
@@ -305,67 +361,68 @@ class Registry:
             .where(events.c.asset_id == asset_id)
             .order_by(logs.c.id, events.c.idx)
         )
-        with self.engine.connect() as conn:
-            return [(str(o), int(i), str(k), bytes(leaf)) for o, i, k, leaf in conn.execute(query)]
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"reading the history of {asset_id!r} failed: {exc}") from exc
+        found = []
+        for origin, index, kind, leaf in rows:
+            signed = read_leaf(bytes(leaf))  # shown as stored; receipts and replay verify it
+            found.append(
+                HistoryEntry(str(origin), int(index), str(kind), signed.statement, signed.signature)
+            )
+        return AssetHistory(state, tuple(found))
 
     def assets(self, *, limit: int = 50, after: str | None = None) -> list[AssetState]:
         """Assets in id order, ``limit`` at a time after ``after`` (a cursor)."""
         query = sa.select(tables.assets.c.state).order_by(tables.assets.c.asset_id).limit(limit)
         if after:
             query = query.where(tables.assets.c.asset_id > after)
-        with self.engine.connect() as conn:
-            return [AssetState.from_json(json.loads(s)) for (s,) in conn.execute(query)]
+        try:
+            with self.engine.connect() as conn:
+                return [AssetState.from_json(json.loads(s)) for (s,) in conn.execute(query)]
+        except SQLAlchemyError as exc:
+            raise StorageError(f"reading assets failed: {exc}") from exc
 
     def count(self) -> int:
-        """How many assets are registered (counted once at open, then kept up to date)."""
-        with self._lock:
-            if self._asset_count is None:
-                with self.engine.connect() as conn:
-                    query = sa.select(sa.func.count()).select_from(tables.assets)
-                    self._asset_count = int(conn.execute(query).scalar_one())
-            return self._asset_count
-
-    def check_replay(self) -> LedgerState:
-        """Replay the log (after its predecessors) and compare with the stored view."""
-        chain = log_chain(self.engine, self.log.origin)
-        logs: list[tuple[Log, str]] = []
+        """How many assets are registered."""
+        query = sa.select(sa.func.count()).select_from(tables.assets)
         try:
-            for origin, vkey in chain:
-                if not vkey:
-                    continue
-                if origin == self.log.origin:
-                    logs.append((self.log, self.log_key))
-                else:
-                    reader = Log(self.engine, origin, writable=False)
-                    logs.append((reader, vkey_public_key(vkey)))
-            return check_replay(logs)
-        finally:
-            for log, _ in logs:
-                if log is not self.log:
-                    log.close()
+            with self.engine.connect() as conn:
+                return int(conn.execute(query).scalar_one())
+        except SQLAlchemyError as exc:
+            raise StorageError(f"counting assets failed: {exc}") from exc
 
-    def _chain_offset(self) -> int:
-        """How many entries the logs before this one in its hand-over chain hold."""
-        before = [o for o, _ in log_chain(self.engine, self.log.origin)]
-        before = before[: before.index(self.log.origin)] if self.log.origin in before else []
-        if not before:
-            return 0
-        ids = sa.select(tables.logs.c.id).where(tables.logs.c.origin.in_(before))
-        total = 0
-        with self.engine.connect() as conn:
-            for (log_id,) in conn.execute(ids).all():
-                base = int(log_id) * tables.LOG_SPAN
-                pos = tables.entries.c.pos
-                last = sa.select(sa.func.max(pos)).where(pos >= base, pos < base + tables.LOG_SPAN)
-                found = conn.execute(last).scalar()  # entries are contiguous from index 0
-                total += 0 if found is None else int(found) - base + 1
-        return total
 
-    def _successor(self) -> str | None:
-        query = sa.select(tables.logs.c.successor).where(tables.logs.c.id == self.log.log_id)
-        with self.engine.connect() as conn:
-            value = conn.execute(query).scalar()
-        return str(value) if value else None
+def active_origin(engine: Engine, origin: str) -> str:
+    """The origin of the log open for statements in ``origin``'s hand-over chain (``origin``
+    itself before any hand-over, or before the log exists)."""
+    chain = log_chain(engine, origin)
+    return chain[-1][0] if chain else origin
+
+
+def replay_chain(engine: Engine, origin: str, *, open_log: Log | None = None) -> LedgerState:
+    """Replay every log of ``origin``'s hand-over chain from its entries alone and compare
+    with the registry's stored view (``check_replay``).
+
+    The logs are read without the writer lock, so this runs beside the process that writes;
+    ``open_log`` is that process's own log of the chain, used instead of reading it again.
+    """
+    logs: list[tuple[Log, str]] = []
+    try:
+        for link, vkey in log_chain(engine, origin):
+            if not vkey:
+                continue
+            if open_log is not None and link == open_log.origin:
+                logs.append((open_log, vkey_public_key(vkey)))
+            else:
+                logs.append((Log(engine, link, writable=False), vkey_public_key(vkey)))
+        return check_replay(logs)
+    finally:
+        for reader, _ in logs:
+            if reader is not open_log:
+                reader.close()
 
 
 def log_chain(engine: Engine, origin: str) -> list[tuple[str, str]]:

@@ -1,52 +1,36 @@
-"""The ledger as a service: the registry, its log and checkpoints, and receipts, in one object.
+"""The ledger for writing: the registry, its log and checkpoints, and receipts, in one object.
 
-``Ledger`` is what the platform opens (one per process that writes the log): statements go in
-through ``submit``, receipts come out of ``receipt`` once a trusted checkpoint covers the
-entry. Everything here is composed from the pure modules and the stores beside it; the rules
-live there.
+``Ledger`` is what a process that writes the log opens (one at a time: the log's writer lock):
+statements go in through ``submit`` and ``append``, receipts come out of ``receipt`` once a
+trusted checkpoint covers the entry, and ``hand_over`` ends the log in favour of a successor.
+It is a ``LedgerReader`` of its own log, answering every read from its in-memory state.
+Everything here is composed from the pure modules and the stores beside it; the rules live
+there.
+
+Hazard: runs threads (the log's writer, the checkpointer): ``close`` it.
 """
 
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from wenyuan.core.errors import Conflict, InvalidInput, NotFound
-from wenyuan.ledger.checkpoints import (
-    Checkpointer,
-    StoredCheckpoint,
-    WitnessClient,
-    latest_checkpoint,
-)
-from wenyuan.ledger.log import Log
+from wenyuan.core.errors import Conflict, InvalidInput
+from wenyuan.ledger.checkpoints import Checkpointer, WitnessClient
 from wenyuan.ledger.note import NoteSigner
-from wenyuan.ledger.registry import Accepted, Registry, log_chain
-from wenyuan.ledger.state import AssetState
-from wenyuan.ledger.statements import encode_leaf, make_log_handover, read_leaf
-from wenyuan.ledger.tiles import TILE_HEIGHT, encode_entries, parse_tile_path
-from wenyuan.ledger.verify import RECEIPT_FORMAT
+from wenyuan.ledger.reader import LedgerReader
+from wenyuan.ledger.registry import Accepted, Registry
+from wenyuan.ledger.state import AssetState, Handover
+from wenyuan.ledger.statements import encode_leaf, make_log_handover
+from wenyuan.ledger.values import PendingReceipt, Receipt
 
-__all__ = ["Ledger", "ReceiptPending"]
-
-
-class ReceiptPending(NotFound):
-    """The entry is in the log but no trusted checkpoint covers it yet (witnesses may be slow
-    or unreachable): ask again in a moment."""
-
-    title = "Receipt not ready"
-    type_slug = "receipt-pending"
+__all__ = ["Ledger"]
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-class Ledger:
+class Ledger(LedgerReader):
     """The registry of signed statements on a log signed by ``signer`` (its name is the
     log's origin), with checkpoints cosigned by ``witnesses``."""
 
@@ -66,36 +50,27 @@ class Ledger:
             engine,
             signer.name,
             vkey=signer.vkey(),
-            log_key=_b64(signer.public_key),
+            log_key=base64.b64encode(signer.public_key).decode(),
             max_future=max_future,
         )
-        self.log = self.registry.log
-        self._readers: dict[str, Log] = {}
-        self._readers_lock = threading.Lock()
         try:
             self.checkpointer = Checkpointer(
-                self.log, signer, witnesses=witnesses, quorum=quorum, interval=interval
+                self.registry.log, signer, witnesses=witnesses, quorum=quorum, interval=interval
             )
         except BaseException:
             self.registry.close()
             raise
+        super().__init__(
+            self.registry.log,
+            self.checkpointer,
+            witnesses=[w.name for w in self.checkpointer.witnesses],
+            count=self.registry.count,
+        )
         if background:
             self.checkpointer.start()
 
-    @property
-    def origin(self) -> str:
-        return self.log.origin
-
-    @property
-    def vkey(self) -> str:
-        """The log's verifier key, C2SP note ``vkey`` form."""
-        return self.signer.vkey()
-
     def close(self) -> None:
-        with self._readers_lock:
-            for reader in self._readers.values():
-                reader.close()
-            self._readers.clear()
+        super().close()  # the earlier logs read for their receipts
         self.checkpointer.stop()
         self.registry.close()  # the writer finishes what is queued
         try:
@@ -112,56 +87,26 @@ class Ledger:
         """Check and queue a signed statement's leaf (see ``Registry.submit``)."""
         return self.registry.submit(leaf)
 
-    def append(self, leaf: bytes, *, timeout: float = 30.0) -> tuple[int, Any]:
+    def append(self, leaf: bytes, *, timeout: float = 30.0) -> tuple[int, AssetState | Handover]:
         """Check and append a leaf; returns its index and effect once durable."""
         return self.registry.append(leaf, timeout)
 
-    def receipt(self, index: int, *, wait: float = 0.0, log: str | None = None) -> dict[str, Any]:
-        """The receipt bundle of entry ``index`` on the newest trusted checkpoint, waiting up
-        to ``wait`` seconds for one to cover it.
+    def receipt(
+        self, index: int, *, log: str | None = None, wait: float = 0.0
+    ) -> Receipt | PendingReceipt:
+        """The receipt of entry ``index`` (see ``LedgerReader.receipt``), waiting up to
+        ``wait`` seconds for a trusted checkpoint of the open log to cover it."""
+        if wait and (log is None or log == self.origin):
+            self.log.check_entry(index)
+            self.checkpointer.wait_for(index, wait)
+        return super().receipt(index, log=log)
 
-        ``log`` names an earlier log of the hand-over chain (its origin): its entries get
-        receipts on that log's own final checkpoint, signed by its own key.
-        """
-        if log is not None and log != self.origin:
-            return self._earlier_receipt(log, index)
-        self.log.check_entry(index)
-        checkpoint = self.checkpointer.wait_for(index, wait) if wait else None
-        checkpoint = checkpoint or self.checkpointer.latest(trusted=True)
-        if checkpoint is None or checkpoint.size <= index:
-            raise ReceiptPending(
-                f"no checkpoint with the witnesses' quorum covers entry {index} yet",
-                index=index,
-            )
-        return self.receipt_on(checkpoint, index)
-
-    def receipt_on(
-        self, checkpoint: StoredCheckpoint, index: int, *, log: Log | None = None
-    ) -> dict[str, Any]:
-        """The receipt bundle of entry ``index`` of ``log`` (default: the open one) on
-        ``checkpoint``."""
-        log = log or self.log
-        if not 0 <= index < checkpoint.size:
-            raise InvalidInput(f"entry {index} is not in the tree of size {checkpoint.size}")
-        leaf = log.leaf(index)
-        signed = read_leaf(leaf)  # the receipt's reader verifies it
-        return {
-            "format": RECEIPT_FORMAT,
-            "origin": log.origin,
-            "leaf_index": index,
-            "tree_size": checkpoint.size,
-            "leaf": _b64(leaf),
-            "inclusion_proof": [_b64(h) for h in log.inclusion_proof(index, checkpoint.size)],
-            "checkpoint": checkpoint.note,
-            "statement": signed.statement,
-            "signature": _b64(signed.signature),
-            "issuer": signed.issuer,
-        }
-
-    def hand_over(self, successor: NoteSigner, *, wait: float = 10.0) -> dict[str, Any]:
+    def hand_over(self, successor: NoteSigner, *, wait: float = 10.0) -> Receipt | PendingReceipt:
         """End this log with a ``log-handover`` statement signed by its key, naming the log
         that continues it (``successor``'s name is its origin), and return that entry's
-        receipt: whoever trusts this log's key learns the new key from it.
+        receipt (pending if its checkpoint lacks the quorum after ``wait`` seconds: the
+        hand-over is durable all the same). Whoever trusts this log's key learns the new key
+        from the receipt.
 
         The log takes no statement after this one (``LogFrozen``).
         """
@@ -186,121 +131,4 @@ class Ledger:
             final_size=final_size,
         )
         index, _ = self.append(encode_leaf(signed))
-        try:
-            return self.receipt(index, wait=wait)
-        except ReceiptPending:
-            # The hand-over is durable (the log is frozen); only its cosignatures are late.
-            return {
-                "format": "pending",
-                "origin": self.origin,
-                "leaf_index": index,
-                "detail": "the hand-over is in the log; its checkpoint lacks the quorum",
-            }
-
-    def _earlier_receipt(self, origin: str, index: int) -> dict[str, Any]:
-        chain = {o for o, vkey in log_chain(self.log.engine, self.origin) if vkey}
-        if origin not in chain:
-            raise NotFound(f"no log {origin!r} precedes this one", log=origin)
-        with self._readers_lock:
-            reader = self._readers.get(origin)
-            if reader is None:  # a frozen log never grows: read it once
-                reader = self._readers[origin] = Log(self.log.engine, origin, writable=False)
-        if not 0 <= index < reader.size:
-            raise NotFound(
-                f"no entry {index} in log {origin!r}: it has {reader.size} entries",
-                index=index,
-                log=origin,
-            )
-        checkpoint = latest_checkpoint(reader, quorum=self.checkpointer.quorum)
-        if checkpoint is None or checkpoint.size <= index:
-            raise ReceiptPending(f"no trusted checkpoint of {origin!r} covers entry {index}")
-        return self.receipt_on(checkpoint, index, log=reader)
-
-    def chain(self) -> list[dict[str, str]]:
-        """The logs of the hand-over chain, oldest first, with the vkey each is signed by."""
-        return [
-            {"origin": origin, "vkey": vkey}
-            for origin, vkey in log_chain(self.log.engine, self.origin)
-            if vkey
-        ]
-
-    # -- reading ------------------------------------------------------------------------------
-
-    def asset(self, asset_id: str) -> AssetState:
-        state = self.registry.asset(asset_id)
-        assert state is not None
-        return state
-
-    def history(self, asset_id: str) -> list[dict[str, Any]]:
-        """Every statement about an asset, oldest first, as readable dictionaries."""
-        self.asset(asset_id)
-        out = []
-        for origin, index, kind, leaf in self.registry.history(asset_id):
-            signed = read_leaf(leaf)
-            out.append(
-                {
-                    "log": origin,
-                    "index": index,
-                    "kind": kind,
-                    "statement": signed.statement,
-                    "signature": _b64(signed.signature),
-                }
-            )
-        return out
-
-    def latest_checkpoint(self, *, trusted: bool = True) -> StoredCheckpoint | None:
-        return self.checkpointer.latest(trusted=trusted)
-
-    def checkpoint_note(self) -> str:
-        """The newest trusted checkpoint, as served at ``/ledger/checkpoint``."""
-        checkpoint = self.checkpointer.latest(trusted=True)
-        if checkpoint is None:
-            raise NotFound("the log has not published a checkpoint yet")
-        return checkpoint.note
-
-    def tile(self, path: str) -> bytes:
-        """A tlog-tiles tile or entry bundle (``tile/...``) of the newest trusted checkpoint.
-
-        Full tiles never change; a partial tile of any width the checkpoint's tree fills is
-        served, so a client holding an older checkpoint still finds its tiles.
-        """
-        address = parse_tile_path(path)
-        checkpoint = self.checkpointer.latest(trusted=True)
-        size = 0 if checkpoint is None else checkpoint.size
-        level = 0 if address.is_entries else TILE_HEIGHT * address.level
-        available = (size >> level) - address.start
-        if address.width > available:
-            raise NotFound(f"the published tree (size {size}) has no {path}", path=path)
-        if address.is_entries:
-            return encode_entries(self.log.leaves(address.start, address.end))
-        return self.log.tree.level_hashes(level, address.start, address.end)
-
-    def summary(self) -> dict[str, Any]:
-        """Size, checkpoints, witnesses and registry counts, for the ledger page and API."""
-        trusted = self.checkpointer.latest(trusted=True)
-        latest = self.checkpointer.latest(trusted=False)
-        return {
-            "origin": self.origin,
-            "vkey": self.vkey,
-            "size": self.log.size,
-            "assets": self.registry.count(),
-            "quorum": self.checkpointer.quorum,
-            "witnesses": [w.name for w in self.checkpointer.witnesses],
-            "chain": self.chain(),
-            "checkpoint": None if trusted is None else _checkpoint_json(trusted),
-            "latest_checkpoint": None if latest is None else _checkpoint_json(latest),
-            "growth": [
-                {"size": c.size, "at": c.created_at.isoformat()}
-                for c in reversed(self.checkpointer.history(30))
-            ],
-        }
-
-
-def _checkpoint_json(checkpoint: StoredCheckpoint) -> dict[str, Any]:
-    return {
-        "size": checkpoint.size,
-        "root": _b64(checkpoint.root),
-        "note": checkpoint.note,
-        "cosignatures": checkpoint.cosignatures,
-        "created_at": checkpoint.created_at.isoformat(),
-    }
+        return self.receipt(index, wait=wait)

@@ -32,9 +32,9 @@ from wenyuan.ledger.note import (
     witness_verifier,
 )
 from wenyuan.ledger.statements import decode_leaf
+from wenyuan.ledger.values import RECEIPT_FORMAT, Receipt
 
 __all__ = [
-    "RECEIPT_FORMAT",
     "STEPS",
     "ProofError",
     "VerificationError",
@@ -178,8 +178,6 @@ def _evidence(**values: Any) -> dict[str, Any]:
 
 # -- receipts -------------------------------------------------------------------------------
 
-RECEIPT_FORMAT = "wenyuan-receipt/v1"
-
 STEPS = (
     "read the bundle",
     "check the log's signature on the checkpoint",
@@ -228,13 +226,15 @@ class VerifiedReceipt:
 
 
 def verify_receipt(
-    bundle: Mapping[str, Any] | str | bytes,
+    bundle: Receipt | Mapping[str, Any] | str | bytes,
     log_key: str,
     *,
     witness_keys: Sequence[str] = (),
     quorum: int = 0,
 ) -> VerifiedReceipt:
     """Verify a receipt bundle offline, step by step (``STEPS``); raise ``VerificationError``.
+
+    ``bundle`` is its JSON (text or parsed) or a ``Receipt``.
 
     ``log_key`` is the log's verifier key (C2SP vkey text); ``witness_keys`` the cosignature
     vkeys of the witnesses the caller trusts, of which ``quorum`` must have cosigned.
@@ -319,7 +319,7 @@ def verify_receipt(
 
 
 def verify_handover(
-    bundle: Mapping[str, Any] | str | bytes,
+    bundle: Receipt | Mapping[str, Any] | str | bytes,
     log_key: str,
     *,
     witness_keys: Sequence[str] = (),
@@ -344,8 +344,10 @@ def verify_handover(
     return str(statement["new_vkey"])
 
 
-def _read_bundle(bundle: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
+def _read_bundle(bundle: Receipt | Mapping[str, Any] | str | bytes) -> dict[str, Any]:
     """Step 1: the bundle as typed values (base64 decoded), or ``VerificationError(1)``."""
+    if isinstance(bundle, Receipt):
+        bundle = bundle.to_json()  # read as any bundle is: a Receipt may be built by hand
     if isinstance(bundle, str | bytes):
         try:
             bundle = json.loads(bundle)

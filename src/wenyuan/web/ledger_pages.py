@@ -16,17 +16,25 @@ and each witness's from the witness itself).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from wenyuan.app import AssetPage, LedgerKeys
 from wenyuan.core.errors import NotFound
-from wenyuan.ledger import AssetState
+from wenyuan.ledger import (
+    AssetHistory,
+    AssetState,
+    ChainLink,
+    LedgerSummary,
+    StoredCheckpoint,
+    receipt_path,
+)
 from wenyuan.web.i18n import translate
 from wenyuan.web.pages import LangDep, PlatformDep, _render
 
@@ -35,10 +43,10 @@ __all__ = [
     "AssetContext",
     "AssetRow",
     "Bar",
+    "CheckpointRow",
     "HistoryRow",
     "LedgerContext",
     "LicenceRow",
-    "LogKey",
     "asset_context",
     "growth_bars",
     "ledger_context",
@@ -121,6 +129,19 @@ class AssetRow:
     url: str
 
 
+@dataclass(frozen=True, slots=True)
+class CheckpointRow:
+    """The newest trusted checkpoint as the ledger page shows it: as the API does (root in
+    base64, ``created_at`` in ISO form), with the signing time made readable (``time``)."""
+
+    size: int
+    root: str
+    note: str
+    cosignatures: int
+    created_at: str
+    time: str
+
+
 @dataclass(slots=True)
 class LedgerContext:
     """What the ledger page shows: the log, its newest trusted checkpoint, and its assets."""
@@ -132,8 +153,8 @@ class LedgerContext:
     asset_count: int
     quorum: int
     witnesses: list[str]
-    #: The newest trusted checkpoint (size, root, note, created_at), or None before the first.
-    checkpoint: dict[str, Any] | None
+    #: The newest trusted checkpoint, or None before the first.
+    checkpoint: CheckpointRow | None
     bars: list[Bar] = field(default_factory=list)
     chart_width: int = _CHART_WIDTH
     chart_height: int = _CHART_HEIGHT
@@ -141,14 +162,6 @@ class LedgerContext:
     #: The cursor this page started after (None on the first page).
     after: str | None = None
     next_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LogKey:
-    """One log of the hand-over chain: its origin and the verifier key its checkpoints carry."""
-
-    origin: str
-    vkey: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +216,7 @@ class AssetContext:
     quorum: int
     #: i18n key → text for verify.js, in the page's language.
     messages: dict[str, str] = field(default_factory=dict)
-    chain: list[LogKey] = field(default_factory=list)
+    chain: list[ChainLink] = field(default_factory=list)
     witness_keys: list[str] = field(default_factory=list)
 
     @property
@@ -227,7 +240,7 @@ def short_key(key: str) -> str:
 
 
 def growth_bars(
-    growth: list[dict[str, Any]], width: int = _CHART_WIDTH, height: int = _CHART_HEIGHT
+    growth: Sequence[StoredCheckpoint], width: int = _CHART_WIDTH, height: int = _CHART_HEIGHT
 ) -> list[Bar]:
     """Bars for the sizes of recent checkpoints (oldest first), scaled to ``width``×``height``.
 
@@ -237,13 +250,13 @@ def growth_bars(
     """
     if not growth:
         return []
-    top = max(int(point["size"]) for point in growth) or 1
+    top = max(point.size for point in growth) or 1
     # A few checkpoints get narrow bars at the left, not one bar as wide as the chart.
     slot = width / max(len(growth), _MIN_SLOTS)
     gap = min(2.0, slot / 4)
     bars = []
     for position, point in enumerate(growth):
-        size = int(point["size"])
+        size = point.size
         bar_height = round(height * size / top, 2)
         bars.append(
             Bar(
@@ -252,7 +265,7 @@ def growth_bars(
                 width=round(slot - gap, 2),
                 height=bar_height,
                 size=size,
-                at=_readable_time(str(point["at"])),
+                at=_readable_time(point.created_at.isoformat()),
             )
         )
     return bars
@@ -269,12 +282,10 @@ def _readable_time(value: str) -> str:
 
 
 def ledger_context(
-    summary: dict[str, Any], assets: list[AssetState], lang: str, after: str | None = None
+    summary: LedgerSummary, page: AssetPage, lang: str, after: str | None = None
 ) -> LedgerContext:
-    """The ledger page's context from ``Ledger.summary()`` and a page of assets."""
-    checkpoint = summary.get("checkpoint")
-    if checkpoint is not None:
-        checkpoint = {**checkpoint, "time": _readable_time(str(checkpoint["created_at"]))}
+    """The ledger page's context from the ledger's summary and a page of assets."""
+    checkpoint = summary.checkpoint
     rows = [
         AssetRow(
             a.asset_id,
@@ -284,25 +295,31 @@ def ledger_context(
             a.registered_at,
             _asset_url(a.asset_id),
         )
-        for a in assets
+        for a in page.items
     ]
     next_url = None
-    if len(assets) == _PAGE_SIZE:
-        next_url = "/ledger?" + urlencode({"after": assets[-1].asset_id})
+    if page.next_cursor is not None:
+        next_url = "/ledger?" + urlencode({"after": page.next_cursor})
     return LedgerContext(
         lang,
-        origin=str(summary["origin"]),
-        vkey=str(summary["vkey"]),
-        size=int(summary["size"]),
-        asset_count=int(summary["assets"]),
-        quorum=int(summary["quorum"]),
-        witnesses=[str(w) for w in summary["witnesses"]],
-        checkpoint=checkpoint,
-        bars=growth_bars(list(summary.get("growth", []))),
+        origin=summary.origin,
+        vkey=summary.vkey,
+        size=summary.size,
+        asset_count=summary.assets,
+        quorum=summary.quorum,
+        witnesses=list(summary.witnesses),
+        checkpoint=None if checkpoint is None else _checkpoint_row(checkpoint),
+        bars=growth_bars(summary.growth),
         assets=rows,
         after=after,
         next_url=next_url,
     )
+
+
+def _checkpoint_row(checkpoint: StoredCheckpoint) -> CheckpointRow:
+    """The checkpoint as the API shows it (``to_json``), with its time made readable."""
+    shown = checkpoint.to_json()
+    return CheckpointRow(**shown, time=_readable_time(shown["created_at"]))
 
 
 def _asset_url(asset_id: str) -> str:
@@ -316,55 +333,41 @@ def verify_messages(lang: str) -> dict[str, str]:
 
 def receipt_url(index: int, log: str, open_origin: str) -> str:
     """The JSON API address of entry ``index``'s receipt; ``log=`` when not the open log."""
-    url = f"/api/ledger/entries/{index}/receipt"
-    if log and log != open_origin:
-        url += "?" + urlencode({"log": log}, quote_via=quote)
-    return url
+    return receipt_path(index, log if log and log != open_origin else None)
 
 
-def log_chain(chain: Sequence[Mapping[str, str]], origin: str, vkey: str) -> list[LogKey]:
-    """The chain of ``Ledger.chain()`` as ``LogKey``s, ending in the open log (``origin``,
-    ``vkey``) even when the chain does not list it yet."""
-    logs = [LogKey(str(item["origin"]), str(item["vkey"])) for item in chain if item.get("vkey")]
+def log_chain(chain: Sequence[ChainLink], origin: str, vkey: str) -> list[ChainLink]:
+    """The hand-over chain (oldest first), ending in the open log (``origin``, ``vkey``)
+    even when the chain does not list it yet, and without a log whose key is unknown."""
+    logs = [link for link in chain if link.vkey]
     if not logs or logs[-1].origin != origin:
-        logs = [log for log in logs if log.origin != origin] + [LogKey(origin, vkey)]
+        logs = [log for log in logs if log.origin != origin] + [ChainLink(origin, vkey)]
     return logs
 
 
-def asset_context(
-    state: AssetState,
-    history: list[dict[str, Any]],
-    lang: str,
-    *,
-    origin: str,
-    vkey: str,
-    quorum: int,
-    chain: Sequence[Mapping[str, str]] = (),
-    witness_keys: Sequence[str] = (),
-) -> AssetContext:
-    """An asset page's context from its state and ``Ledger.history()``, with the open log's
-    ``origin`` and verifier key, the hand-over ``chain`` (``Ledger.chain()``, oldest first),
-    and the witnesses' cosignature keys and ``quorum`` for the in-browser check.
+def asset_context(history: AssetHistory, keys: LedgerKeys, lang: str) -> AssetContext:
+    """An asset page's context from its state and history, with the ``keys`` its receipts
+    are checked with in the browser: the open log's origin and verifier key, the hand-over
+    chain (oldest first), the witnesses' cosignature keys and the quorum.
 
-    A history item without ``"log"`` is in the open log. Witness keys are listed once each.
+    Witness keys are listed once each.
     """
+    origin, state = keys.origin, history.state
     rows = []
-    for item in history:
-        statement = item["statement"]
-        kind = str(item["kind"])
-        label = translate(f"kind_{kind}", lang)
+    for item in history.entries:
+        statement = item.statement
+        label = translate(f"kind_{item.kind}", lang)
         issuer = str(statement.get("issuer", ""))
-        index = int(item["index"])
-        log = str(item.get("log") or origin)
+        log = item.log or origin
         rows.append(
             HistoryRow(
-                index=index,
-                kind=kind,
-                kind_label=kind if label == f"kind_{kind}" else label,
+                index=item.index,
+                kind=item.kind,
+                kind_label=item.kind if label == f"kind_{item.kind}" else label,
                 issued_at=_readable_time(str(statement.get("issued_at", ""))),
                 issuer=issuer,
                 issuer_short=short_key(issuer),
-                receipt_url=receipt_url(index, log, origin),
+                receipt_url=receipt_url(item.index, log, origin),
                 log=log,
             )
         )
@@ -391,11 +394,11 @@ def asset_context(
         licences=licences,
         history=rows,
         origin=origin,
-        vkey=vkey,
-        quorum=quorum,
+        vkey=keys.vkey,
+        quorum=keys.quorum,
         messages=verify_messages(lang),
-        chain=log_chain(chain, origin, vkey),
-        witness_keys=list(dict.fromkeys(witness_keys)),
+        chain=log_chain(keys.chain, origin, keys.vkey),
+        witness_keys=list(dict.fromkeys(keys.witness_keys)),
     )
 
 
@@ -407,8 +410,8 @@ def ledger_page(request: Request, platform: PlatformDep, lang: LangDep) -> Respo
     if after is not None and not _CURSOR.fullmatch(after):
         after = None
     ledger = platform.ledger
-    assets = ledger.registry.assets(limit=_PAGE_SIZE, after=after)
-    ctx = ledger_context(ledger.summary(), assets, lang, after)
+    page = ledger.assets(limit=_PAGE_SIZE, after=after)
+    ctx = ledger_context(ledger.summary(), page, lang, after)
     return _render(request, "ledger.html", ctx, lang)
 
 
@@ -417,15 +420,5 @@ def asset_page(request: Request, asset_id: str, platform: PlatformDep, lang: Lan
     if not _ASSET_ID.fullmatch(asset_id):
         raise NotFound(f"{asset_id[:80]!r} is not an asset id (sha256: and 64 hex digits)")
     ledger = platform.ledger
-    state = ledger.asset(asset_id)
-    ctx = asset_context(
-        state,
-        ledger.history(asset_id),
-        lang,
-        origin=ledger.origin,
-        vkey=ledger.vkey,
-        quorum=ledger.checkpointer.quorum,
-        chain=ledger.chain(),
-        witness_keys=[w.vkey for w in platform.settings.ledger_witnesses],
-    )
+    ctx = asset_context(ledger.history(asset_id), ledger.keys(), lang)
     return _render(request, "ledger_asset.html", ctx, lang)

@@ -4,12 +4,16 @@ The statement endpoint takes the exact leaf bytes (the JSON envelope of statemen
 and key, see ``wenyuan.ledger.statements``) as the request body: what is hashed into the log
 is what the client sent, byte for byte. The C2SP paths a static mirror serves
 (``/ledger/checkpoint``, ``/ledger/tile/…``) are in ``tlog_router``, outside ``/api``.
+
+Every route calls one method of the ledger service (``platform.ledger``) and renders the
+value it returns with ``to_json()``. A receipt that is not ready yet is not an error: both
+the statement POST and the receipt GET answer it with 202, the pending body and
+``Retry-After``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import time
 from typing import Annotated, Any
@@ -28,14 +32,7 @@ from wenyuan.api.schemas import (
     ReceiptOut,
 )
 from wenyuan.core.errors import InvalidInput, NotFound, PayloadTooLarge
-from wenyuan.ledger import (
-    MAX_LEAF_BYTES,
-    ReceiptPending,
-    TilePathError,
-    leaf_hash,
-    read_leaf,
-    statement_hash,
-)
+from wenyuan.ledger import MAX_LEAF_BYTES, PendingReceipt, Receipt, TilePathError
 
 __all__ = ["router", "tlog_router"]
 
@@ -50,10 +47,20 @@ _TILE_HEADERS = {
     "ETag": {"description": "A strong validator of the bytes.", "schema": {"type": "string"}},
     "Cache-Control": {"description": "Always `no-cache`.", "schema": {"type": "string"}},
 }
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before fetching the receipt again.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
+def _pending(pending: PendingReceipt, retry_after: int) -> JSONResponse:
+    """202: the entry is in the log, its receipt not ready; where and when to ask again."""
+    return JSONResponse(
+        pending.to_json(), status_code=202, headers={"Retry-After": str(retry_after)}
+    )
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -78,7 +85,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 def summary(platform: PlatformDep) -> dict[str, Any]:
     """The log's origin and verifier key, its size, the newest trusted checkpoint, the
     witnesses and quorum, and the sizes of recent checkpoints."""
-    return platform.ledger.summary()
+    return platform.ledger.summary().to_json()
 
 
 @router.post(
@@ -88,7 +95,12 @@ def summary(platform: PlatformDep) -> dict[str, Any]:
     response_class=JSONResponse,
     responses={
         201: {"model": ReceiptOut, "description": "Appended, with its receipt."},
-        202: {"model": PendingReceiptOut, "description": "Appended; the receipt is not ready yet."},
+        202: {
+            "model": PendingReceiptOut,
+            "description": "Appended; the receipt is not ready yet: fetch it from `receipt` "
+            "after `Retry-After` seconds.",
+            "headers": _RETRY_AFTER,
+        },
         **problems(
             409,
             413,
@@ -125,7 +137,7 @@ async def submit_statement(
 ) -> Response:
     """Check the statement (signature, state) and append it. Answers 201 with the receipt
     bundle once a trusted checkpoint covers it (waiting up to `wait` seconds), else 202 with
-    the entry's index and where to fetch the receipt."""
+    the entry's index and where to fetch the receipt, and `Retry-After`."""
     leaf = await _read_limited(request, MAX_LEAF_BYTES)
     if not leaf:
         raise InvalidInput("the request body must be the statement leaf (JSON)")
@@ -137,17 +149,12 @@ async def submit_statement(
     # worker thread, however many submissions wait.
     deadline = time.monotonic() + seconds
     while True:
-        try:
-            bundle = ledger.receipt(index)
-        except ReceiptPending:
-            if time.monotonic() >= deadline:
-                return JSONResponse(
-                    {"leaf_index": index, "receipt": f"/api/ledger/entries/{index}/receipt"},
-                    status_code=202,
-                )
-            await asyncio.sleep(0.05)
-            continue
-        return JSONResponse(bundle, status_code=201)
+        result = ledger.receipt(index)
+        if isinstance(result, Receipt):
+            return JSONResponse(result.to_json(), status_code=201)
+        if time.monotonic() >= deadline:
+            return _pending(result, ledger.retry_after)
+        await asyncio.sleep(0.05)
 
 
 IndexPath = Annotated[int, Path(ge=0, le=2**53)]
@@ -161,37 +168,38 @@ IndexPath = Annotated[int, Path(ge=0, le=2**53)]
 )
 def entry(platform: PlatformDep, index: IndexPath) -> dict[str, Any]:
     """The exact leaf bytes of an entry (base64) and the statement they hold."""
-    leaf = platform.ledger.log.leaf(index)
-    signed = read_leaf(leaf)  # shown as stored; receipts and `ledger replay` verify it
-    return {
-        "leaf_index": index,
-        "leaf": _b64(leaf),
-        "leaf_hash": _b64(leaf_hash(leaf)),
-        "statement_hash": statement_hash(leaf),
-        "statement": signed.statement,
-        "signature": _b64(signed.signature),
-        "issuer": signed.issuer,
-    }
+    return platform.ledger.entry(index).to_json()
 
 
 @router.get(
     "/entries/{index}/receipt",
     summary="The receipt of an entry",
     response_model=ReceiptOut,
-    responses=problems(
-        404,
-        s404="No such entry (past the end of the log, or of the log named), or no trusted "
-        "checkpoint covers it yet.",
-    ),
+    responses={
+        202: {
+            "model": PendingReceiptOut,
+            "description": "The entry is in the log, but no trusted checkpoint covers it yet "
+            "(the witnesses are slow or unreachable): ask again after `Retry-After` seconds.",
+            "headers": _RETRY_AFTER,
+        },
+        **problems(
+            404, s404="No such entry: past the end of the log, or of the earlier log named."
+        ),
+    },
 )
 def receipt(
     platform: PlatformDep,
     index: IndexPath,
     log: Annotated[str | None, Query(max_length=255)] = None,
-) -> dict[str, Any]:
+) -> Response:
     """The receipt bundle on the newest trusted checkpoint: verify it with `wenyuan verify`.
-    `log` names an earlier log of the chain (after a key rotation) the entry belongs to."""
-    return platform.ledger.receipt(index, log=log)
+    `log` names an earlier log of the chain (after a key rotation) the entry belongs to.
+    Not ready yet: 202 with where to ask again and `Retry-After`."""
+    ledger = platform.ledger
+    result = ledger.receipt(index, log=log)
+    if isinstance(result, PendingReceipt):
+        return _pending(result, ledger.retry_after)
+    return JSONResponse(result.to_json())
 
 
 @router.get("/assets", summary="Registered assets")
@@ -201,11 +209,7 @@ def assets(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Assets in id order; pass the last id back as `cursor` for the next page."""
-    items = platform.ledger.registry.assets(limit=limit, after=cursor)
-    return {
-        "items": [a.to_json() for a in items],
-        "next_cursor": items[-1].asset_id if len(items) == limit else None,
-    }
+    return platform.ledger.assets(limit=limit, after=cursor).to_json()
 
 
 @router.get(
@@ -215,8 +219,7 @@ def assets(
 )
 def asset(platform: PlatformDep, asset_id: Annotated[str, Path(max_length=80)]) -> dict[str, Any]:
     """What the log says about the asset now, and every statement that made it so."""
-    ledger = platform.ledger
-    return {"state": ledger.asset(asset_id).to_json(), "history": ledger.history(asset_id)}
+    return platform.ledger.history(asset_id).to_json()
 
 
 @router.get(
@@ -233,9 +236,7 @@ def inclusion_proof(
     size: Annotated[int, Query(ge=1, le=2**53)],
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry `index` in the tree of `size` entries."""
-    log = platform.ledger.log
-    proof = log.inclusion_proof(index, size)
-    return {"leaf_index": index, "tree_size": size, "proof": [_b64(h) for h in proof]}
+    return platform.ledger.inclusion_proof(index, size).to_json()
 
 
 @router.get(
@@ -250,8 +251,7 @@ def consistency_proof(
     new: Annotated[int, Query(ge=1, le=2**53)],
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof between the trees of `old` and `new` entries."""
-    proof = platform.ledger.log.consistency_proof(old, new)
-    return {"old_size": old, "new_size": new, "proof": [_b64(h) for h in proof]}
+    return platform.ledger.consistency_proof(old, new).to_json()
 
 
 @tlog_router.get(

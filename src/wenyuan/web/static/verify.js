@@ -23,6 +23,10 @@
 // rule for rule: canonical A and R, neither of small order, S < L, and the cofactorless
 // equation [S]B = R + [k]A (noble's own verify is cofactored, so it is not used).
 // The texts shown come from the page (#verify-messages), in the reader's language.
+//
+// A receipt not ready yet (no trusted checkpoint covers the entry: the witnesses are slow)
+// is answered 202 with Retry-After; the script waits that long (at most MAX_WAIT seconds)
+// and asks again, PENDING_TRIES times in all, before failing step 1 with "HTTP 202".
 
 import * as ed from "./vendor/noble-ed25519/index.js";
 import { sha256, sha512 } from "./vendor/noble-hashes/sha2.js";
@@ -35,6 +39,8 @@ const KEY_NOTE = 0x01; // plain Ed25519 note signatures, the log's (c2sp.org/sig
 const KEY_COSIGNATURE = 0x04; // timestamped Ed25519 cosignatures (c2sp.org/tlog-cosignature)
 const MAX_TIMESTAMP = (1n << 63n) - 1n;
 const COSIGNATURE_HEADER = "cosignature/v1\n";
+const PENDING_TRIES = 3; // fetches of a receipt that is not ready (202) before giving up
+const MAX_WAIT = 5; // seconds waited at most between them, whatever Retry-After says
 const utf8 = new TextEncoder();
 
 /** A check that failed: `key` names the reason's text, `values` fill its {placeholders}. */
@@ -515,12 +521,26 @@ function receiptUrl(index, log, page) {
   return log === page.origin ? url : `${url}?log=${encodeURIComponent(log)}`;
 }
 
+/** Seconds a 202 asks to wait (Retry-After), within 1..MAX_WAIT. */
+function retryAfter(response) {
+  const seconds = Number.parseInt(response.headers.get("retry-after") ?? "", 10);
+  return Math.min(Math.max(Number.isNaN(seconds) ? 1 : seconds, 1), MAX_WAIT);
+}
+
 async function fetchBundle(url) {
   let response;
-  try {
-    response = await fetch(url, { headers: { accept: "application/json" } });
-  } catch (error) {
-    fail("verify_r_fetch", { detail: error.message });
+  for (let tries = 1; ; tries += 1) {
+    try {
+      response = await fetch(url, { headers: { accept: "application/json" } });
+    } catch (error) {
+      fail("verify_r_fetch", { detail: error.message });
+    }
+    if (response.status !== 202) break;
+    const seconds = retryAfter(response);
+    if (tries >= PENDING_TRIES) {
+      fail("verify_r_fetch", { detail: `HTTP 202, Retry-After: ${seconds}` });
+    }
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   }
   if (!response.ok) fail("verify_r_fetch", { detail: `HTTP ${response.status}` });
   try {
