@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
+from wenyuan.app import Platform
+from wenyuan.asgi import create_app
+from wenyuan.core.config import Settings, WitnessSetting
 from wenyuan.ledger import (
+    NoteSigner,
     TileReader,
     encode_leaf,
     make_register,
@@ -149,3 +155,54 @@ def test_past_the_end_of_the_log_is_404_everywhere(ledger_client: TestClient) ->
         assert response.status_code == 422, (path, params, response.text)
         assert response.headers["content-type"] == "application/problem+json"
     assert ledger_client.get("/api/ledger/entries/2").json()["leaf_index"] == 2
+
+
+@pytest.fixture
+def unwitnessed_client(settings: Settings) -> Iterator[TestClient]:
+    """A client of the app over a fresh platform whose one witness never answers (port 9
+    refuses) while its quorum is one: no checkpoint is ever trusted."""
+    witness = NoteSigner.generate("witness.test/unreachable")
+    platform = Platform(
+        settings.model_copy(
+            update={
+                "ledger_checkpoint_interval": 0.05,
+                "ledger_quorum": 1,
+                "ledger_witnesses": [
+                    WitnessSetting(
+                        url="http://127.0.0.1:9", vkey=witness.cosignature_verifier().vkey()
+                    )
+                ],
+            }
+        )
+    )
+    try:
+        with TestClient(create_app(platform.settings, platform=platform)) as client:
+            yield client
+    finally:
+        platform.close()
+
+
+def test_a_receipt_not_ready_yet_is_202_with_retry_after(unwitnessed_client: TestClient) -> None:
+    """Before a trusted checkpoint covers an entry, its receipt is 202 Accepted (not a 404)
+    with Retry-After and the same pending body as the statement POST; an entry past the end
+    of the log is still a 404."""
+    leaf = _leaf(Ed25519PrivateKey.generate(), b"bell")
+    posted = unwitnessed_client.post(
+        "/api/ledger/statements", params={"wait": 0.2}, content=leaf, headers=JSON
+    )
+    assert posted.status_code == 202, posted.text
+    assert posted.headers["retry-after"] == "1"
+    assert posted.json() == {"leaf_index": 0, "receipt": "/api/ledger/entries/0/receipt"}
+
+    pending = unwitnessed_client.get(posted.json()["receipt"])
+    assert pending.status_code == 202, pending.text
+    assert pending.headers["content-type"] == "application/json"
+    assert pending.headers["retry-after"] == "1"
+    assert pending.json() == posted.json()
+
+    missing = unwitnessed_client.get("/api/ledger/entries/1/receipt")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert "the log has 1 entries" in missing.json()["detail"]
+    assert unwitnessed_client.get("/api/ledger/entries/0").json()["leaf_index"] == 0
+    assert unwitnessed_client.get("/ledger/checkpoint").status_code == 404  # none trusted

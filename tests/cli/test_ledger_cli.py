@@ -12,12 +12,21 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
+from wenyuan.app import Platform
 from wenyuan.cli import app
 from wenyuan.core.config import get_settings
-from wenyuan.ledger import TileReader
+from wenyuan.ledger import (
+    NoteSigner,
+    Receipt,
+    TileReader,
+    encode_leaf,
+    load_signer,
+    make_register,
+)
 from wenyuan.ledger.mirror import mirror_fetcher
 
 runner = CliRunner()
@@ -191,3 +200,127 @@ def test_transfer_grant_and_revoke_from_the_command_line(data_dir: Path) -> None
     )
     assert again.exit_code == 1  # the museum no longer owns it
     assert runner.invoke(app, ["ledger", "replay"]).exit_code == 0
+
+
+def _unreachable_witness(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Configure one witness that never answers (port 9 refuses) and a quorum of one: no
+    checkpoint is ever trusted, so no receipt is ever ready."""
+    vkey = NoteSigner.generate("witness.test/unreachable").cosignature_verifier().vkey()
+    monkeypatch.setenv(
+        "WENYUAN_LEDGER_WITNESSES", json.dumps([{"url": "http://127.0.0.1:9", "vkey": vkey}])
+    )
+    monkeypatch.setenv("WENYUAN_LEDGER_QUORUM", "1")
+    monkeypatch.setenv("WENYUAN_LEDGER_CHECKPOINT_INTERVAL", "0.05")
+    get_settings.cache_clear()
+
+
+def _scan(data_dir: Path, text: str) -> tuple[Path, Path]:
+    key = data_dir / "museum.key"
+    if not key.exists():
+        assert runner.invoke(app, ["keys", "new", str(key)]).exit_code == 0
+    work = data_dir / f"{text}.txt"
+    work.write_text(text, encoding="utf-8")
+    return key, work
+
+
+def test_a_receipt_not_ready_says_where_to_fetch_it(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Registered while the witnesses' quorum is out of reach, the statement is appended and
+    the command says where to fetch its receipt later, in text and as JSON."""
+    _unreachable_witness(monkeypatch)
+    key, work = _scan(data_dir, "钟鼎")
+    text = runner.invoke(
+        app, ["ledger", "register", str(work), "--key", str(key), "--title", "钟鼎", "--wait", "0"]
+    )
+    assert text.exit_code == 0, text.output
+    assert " ".join(text.stdout.split()) == (
+        "Appended as entry 0; the receipt is not ready yet: fetch "
+        "/api/ledger/entries/0/receipt later."
+    )
+    key, work = _scan(data_dir, "玉璧")
+    register = ["ledger", "register", str(work), "--key", str(key), "--title", "玉璧"]
+    as_json = runner.invoke(app, [*register, "--wait", "0", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == {
+        "leaf_index": 1,
+        "receipt": "/api/ledger/entries/1/receipt",
+    }
+
+
+def test_a_server_answering_not_ready_gives_the_same_pending_answer(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``--server``, a 202 from the server prints the same pending answer as a local
+    append; a 201 prints the receipt as the server sent it, byte for byte."""
+    from tests.web.conftest import serving
+
+    _unreachable_witness(monkeypatch)
+    platform = Platform(get_settings())
+    try:
+        with serving(platform) as url:
+            key, work = _scan(data_dir, "铜镜")
+            register = ["ledger", "register", str(work), "--key", str(key), "--title", "铜镜"]
+            sent = runner.invoke(app, [*register, "--server", url, "--wait", "0", "--json"])
+            assert sent.exit_code == 0, sent.output
+            assert json.loads(sent.stdout) == {
+                "leaf_index": 0,
+                "receipt": "/api/ledger/entries/0/receipt",
+            }
+            served = httpx.get(f"{url}/api/ledger/entries/0/receipt", timeout=10)
+            assert served.status_code == 202
+            assert served.json() == json.loads(sent.stdout)
+    finally:
+        platform.close()
+
+
+def test_the_reading_commands_run_beside_a_writer(data_dir: Path) -> None:
+    """While another process holds the log for writing, status, mirror, replay and
+    public-key answer from the database; register without --server is refused."""
+    platform = Platform(get_settings())
+    try:
+        platform.ledger.open()
+        key, work = _scan(data_dir, "漆器")
+        leaf = encode_leaf(
+            make_register(
+                load_signer(key).ed25519_private_key(),
+                content_sha256=hashlib.sha256(work.read_bytes()).hexdigest(),
+                media_type="text/plain",
+                title="漆器",
+            )
+        )
+        receipt = platform.ledger.append(leaf, wait=5)
+        assert isinstance(receipt, Receipt)
+
+        status = runner.invoke(app, ["ledger", "status", "--json"])
+        assert status.exit_code == 0, status.output
+        shown = json.loads(status.stdout)
+        assert {k: v for k, v in shown.items() if k != "checkpoint"} == {
+            "origin": "cli.test.wenyuan.example/ledger",
+            "vkey": platform.ledger.public_key(),
+            "size": 1,
+            "quorum": 0,
+            "witnesses": [],
+        }
+        assert (shown["checkpoint"]["size"], shown["checkpoint"]["cosignatures"]) == (1, 0)
+        text = runner.invoke(app, ["ledger", "status"])
+        assert " ".join(text.stdout.split()) == (
+            "cli.test.wenyuan.example/ledger: 1 entries; trusted checkpoint size 1; "
+            "quorum 0 of 0 witnesses"
+        )
+        mirrored = runner.invoke(app, ["ledger", "mirror", str(data_dir / "mirror")])
+        assert mirrored.exit_code == 0, mirrored.output
+        assert (data_dir / "mirror" / "checkpoint").read_text() == receipt.checkpoint
+        replayed = runner.invoke(app, ["ledger", "replay"])
+        assert replayed.exit_code == 0, replayed.output
+        assert "1 assets, identical" in replayed.stdout
+        vkey = runner.invoke(app, ["ledger", "public-key"])
+        assert vkey.stdout.strip() == platform.ledger.public_key()
+
+        again = runner.invoke(
+            app, ["ledger", "register", str(work), "--key", str(key), "--title", "漆器"]
+        )
+        assert again.exit_code == 1
+        assert "open for writing in another process" in " ".join(again.output.split())
+    finally:
+        platform.close()
