@@ -160,7 +160,10 @@ class ReceiptOut(BaseModel):
 
 
 class PendingReceiptOut(BaseModel):
-    """An appended statement whose covering checkpoint is not trusted yet."""
+    """An entry in the log whose receipt is not ready: no trusted checkpoint covers it yet.
+
+    Sent with 202 and ``Retry-After`` (seconds) by the statement POST and the receipt GET.
+    """
 
     leaf_index: int
     receipt: str = Field(description="Where to fetch the receipt once it is ready.")

@@ -43,7 +43,6 @@ from wenyuan.ledger.registry import (
     Accepted,
     LogFrozen,
     Registry,
-    RegistryView,
     ReplayFlagged,
     ReplayMismatch,
     active_origin,
@@ -108,6 +107,7 @@ from wenyuan.ledger.verify import (
     verify_inclusion,
     verify_receipt,
 )
+from wenyuan.ledger.view import RegistryView
 from wenyuan.ledger.witness import (
     FileWitnessState,
     InconsistentCheckpoint,

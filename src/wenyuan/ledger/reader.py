@@ -24,7 +24,7 @@ from wenyuan.ledger.checkpoints import CheckpointSource, StoredCheckpoints, late
 from wenyuan.ledger.log import Log
 from wenyuan.ledger.merkle import leaf_hash
 from wenyuan.ledger.mirror import write_mirror
-from wenyuan.ledger.registry import RegistryView, log_chain
+from wenyuan.ledger.registry import log_chain
 from wenyuan.ledger.state import AssetState
 from wenyuan.ledger.statements import read_leaf, statement_hash
 from wenyuan.ledger.tiles import TILE_HEIGHT, encode_entries, parse_tile_path
@@ -42,6 +42,7 @@ from wenyuan.ledger.values import (
     StoredCheckpoint,
     receipt_path,
 )
+from wenyuan.ledger.view import RegistryView
 
 __all__ = ["LedgerReader"]
 
