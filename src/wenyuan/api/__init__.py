@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from wenyuan.api.openapi import install_document
-from wenyuan.api.problems import PROBLEM_MEDIA_TYPE, problem_response
+from wenyuan.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers, problem_response
 from wenyuan.api.routers import dates, ledger, resources, search
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "api_router",
     "install_document",
+    "install_problem_handlers",
     "problem_response",
     "tlog_router",
 ]

@@ -109,19 +109,22 @@ from wenyuan.ledger.verify import (
 )
 from wenyuan.ledger.view import RegistryView
 from wenyuan.ledger.witness import (
+    TLOG_SIZE_MEDIA_TYPE,
     FileWitnessState,
     InconsistentCheckpoint,
     LocalWitness,
     MemoryWitnessState,
     SizeMismatch,
+    UnknownLog,
     Witness,
+    load_witness,
+    parse_add_checkpoint_request,
 )
 from wenyuan.ledger.witness_http import (
     HTTPWitness,
     WitnessProtocolError,
     WitnessRefused,
     WitnessUnavailable,
-    load_witness,
 )
 
 __all__ = [
@@ -132,6 +135,7 @@ __all__ = [
     "RECEIPT_FORMAT",
     "RECEIPT_PATH",
     "STEPS",
+    "TLOG_SIZE_MEDIA_TYPE",
     "Accepted",
     "AssetHistory",
     "AssetState",
@@ -190,6 +194,7 @@ __all__ = [
     "TilePathError",
     "TileReader",
     "UnknownAsset",
+    "UnknownLog",
     "VerificationError",
     "VerifiedReceipt",
     "Witness",
@@ -218,6 +223,7 @@ __all__ = [
     "make_transfer",
     "node_hash",
     "open_note",
+    "parse_add_checkpoint_request",
     "parse_tile_path",
     "parse_vkey",
     "read_leaf",

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from wenyuan.app import Platform, SearchPage
+from wenyuan._deps import PlatformDep
+from wenyuan.app import SearchPage
 from wenyuan.core.errors import WenyuanError
 from wenyuan.resources import LABEL_KEYS, Record, TimeSpan
 from wenyuan.search import FACETS, FacetCount
@@ -40,14 +41,6 @@ _FACET_SHOWN = 20
 _FACET_EXPANDED = 100
 _MAX_QUERY = 500
 _MAX_OFFSET = 10_000
-
-
-def get_platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
-
-
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
 def current_lang(request: Request) -> str:

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from wenyuan.api.bodies import read_body
 from wenyuan.api.deps import PlatformDep
 from wenyuan.api.openapi import problems
 from wenyuan.api.schemas import (
@@ -31,7 +32,7 @@ from wenyuan.api.schemas import (
     PendingReceiptOut,
     ReceiptOut,
 )
-from wenyuan.core.errors import InvalidInput, NotFound, PayloadTooLarge
+from wenyuan.core.errors import InvalidInput, NotFound
 from wenyuan.ledger import MAX_LEAF_BYTES, PendingReceipt, Receipt, TilePathError
 
 __all__ = ["router", "tlog_router"]
@@ -61,24 +62,6 @@ def _pending(pending: PendingReceipt, retry_after: int) -> JSONResponse:
     return JSONResponse(
         pending.to_json(), status_code=202, headers={"Retry-After": str(retry_after)}
     )
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused from its declared length or as soon as it grows past ``limit``
-    (the server-wide limit, timeout and slot bound are the guard's, in ``wenyuan._guards``)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(
-            f"a statement leaf may hold at most {limit:,} bytes; the body declares "
-            f"{int(declared):,}",
-            limit=limit,
-        )
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise PayloadTooLarge(f"a statement leaf may hold at most {limit:,} bytes", limit=limit)
-    return bytes(body)
 
 
 @router.get("", summary="The ledger: size, checkpoint, witnesses")
@@ -138,7 +121,7 @@ async def submit_statement(
     """Check the statement (signature, state) and append it. Answers 201 with the receipt
     bundle once a trusted checkpoint covers it (waiting up to `wait` seconds), else 202 with
     the entry's index and where to fetch the receipt, and `Retry-After`."""
-    leaf = await _read_limited(request, MAX_LEAF_BYTES)
+    leaf = await read_body(request, MAX_LEAF_BYTES, what="a statement leaf")
     if not leaf:
         raise InvalidInput("the request body must be the statement leaf (JSON)")
     ledger = platform.ledger
