@@ -1,8 +1,11 @@
-"""Docs that must stay true: every setting documented, README's first two commands."""
+"""Docs that must stay true: every setting documented, README's first two commands, the
+CLI reference, docstring examples run by the suite."""
 
 from __future__ import annotations
 
 import re
+import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 from wenyuan.core.config import Settings
@@ -30,3 +33,21 @@ def test_cli_reference_matches_help() -> None:
     from wenyuan.cli.reference import render
 
     assert (ROOT / "docs" / "cli.md").read_text("utf-8") == render()
+
+
+def test_docstring_examples_run_with_the_suite() -> None:
+    """pytest collects src/wenyuan with --doctest-modules, and no module holding a `>>>`
+    example is left out, so every docstring example runs in `make test`."""
+    pytest_config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["pytest"]
+    options = pytest_config["ini_options"]
+    assert "src/wenyuan" in options["testpaths"]
+    assert "--doctest-modules" in options["addopts"]
+    ignored = [a.partition("=")[2] for a in options["addopts"] if a.startswith("--ignore-glob=")]
+    with_examples = [
+        path.relative_to(ROOT)
+        for path in (ROOT / "src" / "wenyuan").rglob("*.py")
+        if ">>> " in path.read_text("utf-8")
+    ]
+    assert len(with_examples) >= 8
+    for path in with_examples:
+        assert not any(fnmatch(str(path), pattern) for pattern in ignored), path
