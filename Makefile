@@ -24,8 +24,8 @@ serve: $(BIN)/wenyuan
 	$(BIN)/wenyuan serve --host $(HOST) --port $(PORT)
 
 lint: $(BIN)/wenyuan
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -4,7 +4,10 @@ This is the only module that sees both ``api`` and ``web``. Resources live in th
 the ``Platform`` (database engine, search index) is opened at start-up and closed at
 shutdown, never at import time. Every request passes the ``RequestGuard`` (``_guards``:
 allowed hosts, body size, speed and count, JSON bodies for /api, redirects that never echo
-the ``Host``) inside the metrics middleware, so its refusals are counted too.
+the ``Host``) inside the metrics middleware, so its refusals are counted too. Errors are
+answered by ``wenyuan.api.install_problem_handlers``: problem+json on the API's paths, the
+web UI's error page elsewhere. (The witness service is an app of its own,
+``wenyuan.api.witness``, served by ``wenyuan ledger witness``.)
 """
 
 from __future__ import annotations
@@ -13,11 +16,9 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import (
@@ -27,24 +28,24 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wenyuan import __version__
 from wenyuan._guards import GuardPolicy, RequestGuard
-from wenyuan.api import api_router, install_document, problem_response, tlog_router
-from wenyuan.api.witness import MAX_BODY_BYTES as WITNESS_MAX_BODY_BYTES
-from wenyuan.api.witness import create_witness_app as witness_app
+from wenyuan.api import (
+    api_router,
+    install_document,
+    install_problem_handlers,
+    problem_response,
+    tlog_router,
+)
 from wenyuan.app import IndexFollower, Platform
 from wenyuan.core.config import Settings, get_settings
-from wenyuan.core.errors import Conflict, InvalidInput, WenyuanError
-from wenyuan.ledger.witness_http import load_witness
+from wenyuan.core.errors import Conflict, WenyuanError
 from wenyuan.web import STATIC_DIR, error_page
 from wenyuan.web import router as web_router
 
-__all__ = ["create_app", "create_witness_app"]
+__all__ = ["create_app"]
 
 log = structlog.get_logger(__name__)
 
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(tlog_router())
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    _install_errors(app)
+    install_problem_handlers(app, page=error_page, is_api=_is_api)
     _install_guard(app, settings)
     _install_operations(app)
     install_document(app)
@@ -119,25 +120,6 @@ def _install_guard(app: FastAPI, settings: Settings) -> None:
         max_concurrent_bodies=settings.max_concurrent_bodies,
     )
     app.add_middleware(RequestGuard, policy=policy, render=_refusal)
-
-
-def _install_errors(app: FastAPI) -> None:
-    async def handle(request: Request, exc: Exception) -> Response:
-        if not isinstance(exc, WenyuanError | RequestValidationError | HTTPException):
-            log.exception("request.failed", path=request.url.path)
-        elif isinstance(exc, WenyuanError) and exc.status >= 500:
-            log.error("request.error", path=request.url.path, detail=exc.detail)
-        if _is_api(request) or isinstance(exc, RequestValidationError):
-            return problem_response(request, exc)  # keeps an HTTPException's headers
-        page = error_page(request, exc)
-        if isinstance(exc, HTTPException) and exc.headers:
-            page.headers.update(exc.headers)  # Allow on a 405, as RFC 9110 asks
-        return page
-
-    app.add_exception_handler(WenyuanError, handle)
-    app.add_exception_handler(RequestValidationError, handle)
-    app.add_exception_handler(HTTPException, handle)
-    app.add_exception_handler(Exception, handle)
 
 
 class _Measured:
@@ -218,64 +200,3 @@ def _install_operations(app: FastAPI) -> None:
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
-
-# -- the witness service --------------------------------------------------------------------
-
-
-class _WitnessSettings(BaseSettings):
-    """The witness service's settings; ``wenyuan ledger witness`` sets them from its options."""
-
-    model_config = SettingsConfigDict(env_prefix="WENYUAN_WITNESS_", extra="ignore")
-
-    key: Path | None = Field(default=None, description="The witness's signer key file (0600).")
-    state: Path | None = Field(
-        default=None, description="Folder of the witness's cosigned checkpoints and evidence."
-    )
-    logs: str = Field(
-        default="", description="The logs witnessed: vkeys or .pub key files, one per line."
-    )
-
-
-def create_witness_app() -> ASGIApp:
-    """The witness service (c2sp.org/tlog-witness), configured from the environment.
-
-    ``WENYUAN_WITNESS_KEY``: the witness's signer key file; ``WENYUAN_WITNESS_STATE``: its
-    state folder; ``WENYUAN_WITNESS_LOGS``: each witnessed log's vkey, or a ``.pub`` file
-    holding it, one per line. Raise ``InvalidInput`` naming every one that is missing, and
-    what ``load_witness`` raises for a bad key, log or folder.
-
-    The service passes the same ``RequestGuard`` as the platform, for its bodies only
-    (``WENYUAN_BODY_TIMEOUT``, ``WENYUAN_MAX_CONCURRENT_BODIES``, and at most the smaller of
-    ``WENYUAN_MAX_BODY_BYTES`` and the witness's 1 MiB): any ``Host`` is answered, as logs
-    reach a witness by whatever name they were given and it builds no URL from it, and its
-    ``text/plain`` checkpoints are not held to the API's JSON rule.
-    """
-    settings = _WitnessSettings()
-    missing = [
-        f"WENYUAN_WITNESS_{name.upper()}"
-        for name in ("key", "state", "logs")
-        if not getattr(settings, name)
-    ]
-    if settings.key is None or settings.state is None or missing:
-        raise InvalidInput(
-            f"the witness service needs {', '.join(missing)} in the environment "
-            "(or run it with: wenyuan ledger witness --key KEY --state DIR --log VKEY)",
-            missing=", ".join(missing),
-        )
-    witness = load_witness(settings.key, settings.state, settings.logs.splitlines())
-    common = get_settings()
-    policy = GuardPolicy(
-        allowed_hosts=("*",),
-        public_url=None,
-        max_body_bytes=min(common.max_body_bytes, WITNESS_MAX_BODY_BYTES),
-        body_timeout=common.body_timeout,
-        max_concurrent_bodies=common.max_concurrent_bodies,
-        json_paths=(),
-    )
-    return RequestGuard(witness_app(witness), policy, _problem_refusal)
-
-
-def _problem_refusal(scope: Scope, exc: WenyuanError) -> Response:
-    """The witness's refusals: problem+json on every path."""
-    return problem_response(Request(scope), exc)

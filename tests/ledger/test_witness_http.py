@@ -28,8 +28,9 @@ from typer.testing import CliRunner
 
 from wenyuan.api.witness import MAX_BODY_BYTES, create_witness_app
 from wenyuan.cli.witness import witness as witness_command
+from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
-from wenyuan.core.errors import InvalidInput, NotFound
+from wenyuan.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from wenyuan.ledger import MIGRATIONS, Log
 from wenyuan.ledger.checkpoints import Checkpointer
 from wenyuan.ledger.keys import generate_key
@@ -49,9 +50,12 @@ from wenyuan.ledger.verify import verify_consistency
 from wenyuan.ledger.witness import (
     TLOG_SIZE_MEDIA_TYPE,
     FileWitnessState,
+    MemoryWitnessState,
     SizeMismatch,
     Witness,
     format_add_checkpoint_request,
+    load_witness,
+    load_witnessed_logs,
     parse_add_checkpoint_request,
 )
 from wenyuan.ledger.witness_http import (
@@ -60,7 +64,6 @@ from wenyuan.ledger.witness_http import (
     WitnessProtocolError,
     WitnessRefused,
     WitnessUnavailable,
-    load_witnessed_logs,
 )
 
 ORIGIN = "wenyuan.test/ledger"
@@ -764,7 +767,7 @@ def test_a_witness_url_must_be_http_with_a_host(url: str) -> None:
         HTTPWitness("w", url)
 
 
-# -- configuration: logs, the ASGI factory, the command -------------------------------------
+# -- configuration: logs, the app, the command ----------------------------------------------
 
 
 def test_witnessed_logs_come_from_vkeys_and_pub_files(tmp_path: Path) -> None:
@@ -812,39 +815,46 @@ def _cosigner_of(key: Path) -> CosignatureVerifier:
     return _signer_in(key).cosignature_verifier()
 
 
-def test_the_asgi_factory_refuses_to_start_without_its_settings(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Every missing WENYUAN_WITNESS_* variable is named in one error."""
-    from wenyuan.asgi import create_witness_app as factory
-
-    for name in ("KEY", "STATE", "LOGS"):
-        monkeypatch.delenv(f"WENYUAN_WITNESS_{name}", raising=False)
-    with pytest.raises(InvalidInput) as missing:
-        factory()
-    for name in ("KEY", "STATE", "LOGS"):
-        assert f"WENYUAN_WITNESS_{name}" in missing.value.detail
-
-
-def test_the_asgi_factory_serves_the_configured_witness(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With key, state and logs in the environment the app cosigns with that key."""
-    from wenyuan.asgi import create_witness_app as factory
-
+def test_the_app_serves_the_witness_loaded_from_its_files(tmp_path: Path) -> None:
+    """The witness built from a key file, a state folder and a log's .pub cosigns with that
+    key, and keeps its record in that folder."""
     key = _witness_key(tmp_path)
     pub = tmp_path / "log.pub"
     pub.write_text(LOG_SIGNER.vkey() + "\n")
-    monkeypatch.setenv("WENYUAN_WITNESS_KEY", str(key))
-    monkeypatch.setenv("WENYUAN_WITNESS_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("WENYUAN_WITNESS_LOGS", f"{pub}\n")
+    witness = load_witness(key, tmp_path / "state", [str(pub)])
     note = _note(2)
-    with TestClient(factory()) as client:
+    with TestClient(create_witness_app(witness)) as client:
         response = client.post("/add-checkpoint", content=_body(0, note))
     assert response.status_code == 200
     verifier = _cosigner_of(key)
     assert verifier.verify_line(split_note(note)[0], response.text) > 0
-    assert (tmp_path / "state" / "checkpoints").is_dir()
+    assert len(list((tmp_path / "state" / "checkpoints").iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({"Content-Length": str(MAX_BODY_BYTES + 1)}, b"x" * (MAX_BODY_BYTES + 1)),
+        ({}, iter([b"y" * 65536] * (MAX_BODY_BYTES // 65536 + 2))),
+    ],
+    ids=["declared", "chunked"],
+)
+def test_a_body_over_the_witness_limit_is_the_platforms_413(
+    headers: dict[str, str], body: bytes | Iterator[bytes]
+) -> None:
+    """Under a larger server-wide limit, a body past the witness's own 1 MiB is refused by
+    the app with the platform's one 413 problem (payload-too-large) naming the limit."""
+    witness = Witness(WITNESS_SIGNER, MemoryWitnessState(), {ORIGIN: LOG_SIGNER.verifier()})
+    app = create_witness_app(witness, Settings(max_body_bytes=4 * MAX_BODY_BYTES))
+    with TestClient(app) as client:
+        response = client.post("/add-checkpoint", content=body, headers=headers)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["type"] == f"https://wenyuan.dev/problems/{PayloadTooLarge.type_slug}"
+    assert problem["title"] == PayloadTooLarge.title
+    assert problem["limit"] == MAX_BODY_BYTES
+    assert "add-checkpoint body may hold at most 1,048,576 bytes" in problem["detail"]
 
 
 def _command_app() -> typer.Typer:
@@ -865,6 +875,21 @@ def test_the_command_refuses_a_key_file_others_can_read(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "chmod 600" in result.output
     assert _secret_of(_signer_in(key)) not in result.output
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("left_out", ["--key", "--state", "--log"])
+def test_the_command_names_an_option_it_misses_and_serves_nothing(
+    tmp_path: Path, left_out: str
+) -> None:
+    """Key, state folder and logs are all required: one left out is named (usage error, exit
+    2) before any file is read or folder made."""
+    key = _witness_key(tmp_path)
+    options = {"--key": str(key), "--state": str(tmp_path / "s"), "--log": LOG_SIGNER.vkey()}
+    args = [item for name, value in options.items() if name != left_out for item in (name, value)]
+    result = CliRunner().invoke(_command_app(), args)
+    assert result.exit_code == 2
+    assert f"Missing option '{left_out}'" in " ".join(result.output.split())
     assert not (tmp_path / "s").exists()
 
 
@@ -895,13 +920,15 @@ _SERVE = textwrap.dedent(
 def test_the_command_serves_a_witness_that_cosigns_for_the_printed_vkey(
     tmp_path: Path, fresh_log: Log
 ) -> None:
-    """A subprocess prints the cosignature vkey, serves, and a log's checkpoint is cosigned."""
+    """A subprocess prints the cosignature vkey, serves, and a log's checkpoint is cosigned:
+    the options alone configure it, with no WENYUAN_WITNESS_* variable in its environment."""
     key = _witness_key(tmp_path)
     pub = tmp_path / "log.pub"
     pub.write_text(LOG_SIGNER.vkey() + "\n")
     port = _free_port()
     args = ["--key", str(key), "--state", str(tmp_path / "state"), "--log", str(pub)]
-    env = {**os.environ, "WENYUAN_LOG_LEVEL": "info"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WENYUAN_WITNESS_")}
+    env["WENYUAN_LOG_LEVEL"] = "info"
     process = subprocess.Popen(
         [sys.executable, "-c", _SERVE, *args, "--port", str(port)],
         stdout=subprocess.PIPE,

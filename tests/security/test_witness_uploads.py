@@ -1,4 +1,5 @@
-"""The witness service (`wenyuan ledger witness`) passes the same guard for its bodies."""
+"""The witness service (`wenyuan ledger witness`) passes the same guard for its bodies, and
+refuses an oversized one with the platform's one 413 problem."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -23,13 +25,17 @@ from tests.security.conftest import (
     read_answer,
     request_head,
 )
+from wenyuan.api.witness import MAX_BODY_BYTES as WITNESS_MAX_BODY_BYTES
 
 TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+SERVER_MAX_BODY_BYTES = 4 * WITNESS_MAX_BODY_BYTES
+"""The witness process's server-wide limit: above its own, so the witness app refuses first."""
 
 
 @pytest.fixture(scope="module")
 def witness_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A `wenyuan ledger witness` process following one log, with a 2 s body timeout."""
+    """A `wenyuan ledger witness` process following one log, with a 2 s body timeout and a
+    server-wide body limit of 4 MiB (the witness reads at most 1 MiB of it)."""
     tmp = tmp_path_factory.mktemp("witness")
     env = {k: v for k, v in os.environ.items() if not k.startswith("WENYUAN_")}
     env.update(
@@ -37,6 +43,7 @@ def witness_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
             "WENYUAN_DATA_DIR": str(tmp / "server"),
             "WENYUAN_LOG_JSON": "true",
             "WENYUAN_BODY_TIMEOUT": str(BODY_TIMEOUT),
+            "WENYUAN_MAX_BODY_BYTES": str(SERVER_MAX_BODY_BYTES),
         }
     )
     vkey = subprocess.run(
@@ -93,6 +100,36 @@ def test_a_huge_declared_checkpoint_is_refused_at_once(witness_server: Server) -
     assert answer.status == 413
     assert time.monotonic() - started < BODY_TIMEOUT / 2
     assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"].endswith("/payload-too-large")
+
+
+def _declaring(server: Server, path: str, headers: dict[str, str], length: int) -> dict[str, Any]:
+    """The problem a server answers to a POST that declares ``length`` bytes (none sent)."""
+    with connect(server) as sock:
+        sock.sendall(request_head("POST", path, {**headers, "Content-Length": str(length)}))
+        answer = read_answer(sock)
+    assert answer.status == 413
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = answer.json()
+    return problem
+
+
+def test_the_witness_413_is_the_platforms_413(
+    witness_server: Server, guarded_server: Server
+) -> None:
+    """A checkpoint past the witness's own 1 MiB gets the very problem type, title and status
+    that the platform's API answers a body past its limit with."""
+    witness = _declaring(witness_server, "/add-checkpoint", TEXT, WITNESS_MAX_BODY_BYTES + 1)
+    platform = _declaring(
+        guarded_server,
+        "/api/ledger/statements",
+        {"Content-Type": "application/json"},
+        SERVER_MAX_BODY_BYTES,
+    )
+    assert witness["type"] == platform["type"] == "https://wenyuan.dev/problems/payload-too-large"
+    assert (witness["title"], witness["status"]) == (platform["title"], platform["status"])
+    assert witness["limit"] == WITNESS_MAX_BODY_BYTES
+    assert "add-checkpoint body" in witness["detail"]
 
 
 def test_a_trickling_checkpoint_is_cut_off(witness_server: Server) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter
 
 from wenyuan.api.openapi import install_document
-from wenyuan.api.problems import PROBLEM_MEDIA_TYPE, problem_response
+from wenyuan.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers, problem_response
 from wenyuan.api.routers import dates, ledger, resources, search
 
 if TYPE_CHECKING:
@@ -17,6 +17,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "api_router",
     "install_document",
+    "install_problem_handlers",
     "problem_response",
     "tlog_router",
 ]

@@ -1,19 +1,8 @@
-"""Dependencies injected into the API's routes."""
+"""Dependencies injected into the API's routes (defined once in ``wenyuan._deps``, which the
+web pages share)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from wenyuan._deps import PlatformDep, get_platform
 
-from fastapi import Depends, Request
-
-from wenyuan.app import Platform
-
-__all__ = ["PlatformDep"]
-
-
-def get_platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
-
-
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+__all__ = ["PlatformDep", "get_platform"]

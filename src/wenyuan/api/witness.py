@@ -1,19 +1,28 @@
 """The witness service over HTTP: c2sp.org/tlog-witness ``add-checkpoint``, monitoring, health.
 
-``create_witness_app(witness)`` serves one ``Witness``:
+``create_witness_app(witness, settings)`` is the one app that serves a ``Witness`` (the
+command ``wenyuan ledger witness`` builds the witness from its files and hands this app to
+uvicorn):
 
 - ``POST /add-checkpoint``: the spec's request body; 200 with the cosignature line(s) as
   ``text/plain``, 409 with the witness's size as ``text/x.tlog.size``, and 400, 403, 404,
-  413, 422 as RFC 9457 problem+json (the spec fixes the status codes, not those bodies).
+  408, 413, 422, 503 as RFC 9457 problem+json (the spec fixes the status codes, not those
+  bodies; the 413 is the platform's ``payload-too-large``).
 - ``GET /<sha256(origin) in hex>/checkpoint``: the latest cosigned checkpoint of a log, with
   the log's signature and the witness's cosignature (the spec's monitoring view).
 - ``GET /healthz``: ``{"status": "ok"}``.
 
+Every request passes the same ``RequestGuard`` as the platform's (``wenyuan._guards``), with
+the settings' body limit, body timeout and bound on bodies read at once; but any ``Host`` is
+answered, as logs reach a witness by whatever name they were given and it builds no URL from
+it, and its ``text/plain`` bodies are not held to the API's JSON rule.
+
 Hazards: the app holds the witness's private key (inside ``Witness.signer``). No response and
 no log line carries key material: only origins, sizes, key names and key ids. A request body
-is read in chunks and refused with 413 as soon as it passes ``max_body_bytes``, so a client
-cannot make the witness buffer an unbounded body. ``Witness.add_checkpoint`` writes and
-fsyncs; it runs in the thread pool, never on the event loop.
+is read in chunks and refused with 413 as soon as it passes ``max_body_bytes`` (or the
+server-wide limit, if smaller), so a client cannot make the witness buffer an unbounded body.
+``Witness.add_checkpoint`` writes and fsyncs; it runs in the thread pool, never on the event
+loop.
 """
 
 from __future__ import annotations
@@ -21,17 +30,18 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 
 from wenyuan import __version__
-from wenyuan.api.problems import problem_response
-from wenyuan.core.errors import InvalidInput, WenyuanError
-from wenyuan.ledger.witness import (
+from wenyuan._guards import GuardPolicy, RequestGuard
+from wenyuan.api.bodies import read_body
+from wenyuan.api.problems import install_problem_handlers, problem_response
+from wenyuan.core.config import Settings, get_settings
+from wenyuan.ledger import (
     TLOG_SIZE_MEDIA_TYPE,
     InconsistentCheckpoint,
     SizeMismatch,
@@ -40,7 +50,12 @@ from wenyuan.ledger.witness import (
     parse_add_checkpoint_request,
 )
 
-__all__ = ["MAX_BODY_BYTES", "RequestTooLarge", "create_witness_app"]
+if TYPE_CHECKING:
+    from starlette.types import Scope
+
+    from wenyuan.core.errors import WenyuanError
+
+__all__ = ["MAX_BODY_BYTES", "create_witness_app"]
 
 MAX_BODY_BYTES = 1 << 20
 """Largest add-checkpoint body accepted (1 MiB): 63 proof lines and a note are a few KiB."""
@@ -51,37 +66,25 @@ _ORIGIN_HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
 log = structlog.get_logger(__name__)
 
 
-class RequestTooLarge(InvalidInput):
-    """The request body is larger than the witness accepts (413): send a smaller body."""
-
-    title = "Request body too large"
-    status = 413
-    type_slug = "request-too-large"
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with ``RequestTooLarge`` once it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise RequestTooLarge(
-            f"the body declares {declared} bytes; at most {limit} are accepted", limit=limit
-        )
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise RequestTooLarge(f"the body passes {limit} bytes, the most accepted", limit=limit)
-    return bytes(body)
-
-
 def _size_response(size: int) -> Response:
     """The 409 answer: the size and a newline, ``Content-Type: text/x.tlog.size`` exactly."""
     # Set as a header, not media_type: Starlette would append "; charset=utf-8" to a text/*.
     return Response(f"{size}\n", status_code=409, headers={"Content-Type": TLOG_SIZE_MEDIA_TYPE})
 
 
-def create_witness_app(witness: Witness, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The witness's HTTP application (see the module docstring for its routes)."""
+def create_witness_app(
+    witness: Witness,
+    settings: Settings | None = None,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The witness's HTTP application (see the module docstring for its routes and guard).
+
+    ``settings`` gives the guard's limits (``max_body_bytes``, ``body_timeout``,
+    ``max_concurrent_bodies``; the cached settings when None); ``max_body_bytes`` is the
+    largest add-checkpoint body this app reads, under the server-wide limit.
+    """
+    settings = settings or get_settings()
     by_hash = {hashlib.sha256(origin.encode()).hexdigest(): origin for origin in witness.logs}
     app = FastAPI(
         title="Wenyuan witness",
@@ -95,7 +98,7 @@ def create_witness_app(witness: Witness, *, max_body_bytes: int = MAX_BODY_BYTES
 
     @app.post("/add-checkpoint")
     async def add_checkpoint(request: Request) -> Response:
-        body = await _read_body(request, max_body_bytes)
+        body = await read_body(request, max_body_bytes, what="an add-checkpoint body")
         old_size, proof, note = parse_add_checkpoint_request(body)
         try:
             line = await run_in_threadpool(
@@ -137,19 +140,19 @@ def create_witness_app(witness: Witness, *, max_body_bytes: int = MAX_BODY_BYTES
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    _install_problems(app)
+    install_problem_handlers(app)
+    policy = GuardPolicy(
+        allowed_hosts=("*",),
+        public_url=None,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
+        max_concurrent_bodies=settings.max_concurrent_bodies,
+        json_paths=(),
+    )
+    app.add_middleware(RequestGuard, policy=policy, render=_refusal)
     return app
 
 
-def _install_problems(app: FastAPI) -> None:
-    async def handle(request: Request, exc: Exception) -> Response:
-        if not isinstance(exc, WenyuanError | RequestValidationError | HTTPException):
-            log.exception("witness.request_failed", path=request.url.path)
-        elif isinstance(exc, WenyuanError) and exc.status >= 500:
-            log.error("witness.request_error", path=request.url.path, detail=exc.detail)
-        return problem_response(request, exc)  # keeps an HTTPException's headers (Allow)
-
-    app.add_exception_handler(WenyuanError, handle)
-    app.add_exception_handler(RequestValidationError, handle)
-    app.add_exception_handler(HTTPException, handle)
-    app.add_exception_handler(Exception, handle)
+def _refusal(scope: Scope, exc: WenyuanError) -> Response:
+    """The guard's refusals: problem+json on every path."""
+    return problem_response(Request(scope), exc)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from wenyuan.cli.ledger import register_commands
+from wenyuan.cli import ledger as _ledger
 from wenyuan.cli.main import app, main
 
-register_commands(app)
+_ledger.register_commands(app)
 
 __all__ = ["app", "main"]

@@ -1,17 +1,21 @@
 """``wenyuan ledger witness``: serve a c2sp.org/tlog-witness witness for the logs given.
 
-The command checks its inputs (the key file loads, every log vkey parses, the state folder
-can be created), prints the witness's cosignature vkey on stdout, the one line operators of
-the witnessed logs need, then serves ``wenyuan.asgi:create_witness_app`` with uvicorn, passing
-the options through ``WENYUAN_WITNESS_*`` environment variables.
+The command builds the witness from its options (the key file loads, every log vkey parses,
+the state folder can be created), prints the witness's cosignature vkey on stdout, the one
+line operators of the witnessed logs need, then hands the witness's app
+(``wenyuan.api.witness.create_witness_app``) to uvicorn in this process. The guard's limits
+come from the settings (``WENYUAN_MAX_BODY_BYTES``, ``WENYUAN_BODY_TIMEOUT``,
+``WENYUAN_MAX_CONCURRENT_BODIES``); nothing else passes through the environment.
 
-Hazards: sets those environment variables in its own process (uvicorn builds the app from
-them). Never prints the private key: only the public cosignature vkey.
+This is the witness service's composition root, as ``wenyuan.asgi`` is the platform's: the
+one place the CLI imports an HTTP app (the layer contract in pyproject.toml names it).
+
+Hazards: the served app holds the witness's private key. Never prints it: only the public
+cosignature vkey.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +24,7 @@ import typer
 from wenyuan.core.config import get_settings
 from wenyuan.core.errors import WenyuanError
 from wenyuan.core.logging import configure_logging
-from wenyuan.ledger.witness_http import load_witness
+from wenyuan.ledger import load_witness
 
 __all__ = ["witness"]
 
@@ -67,34 +71,27 @@ def witness(
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     try:
-        checked = load_witness(key, state, log)
+        built = load_witness(key, state, log)
     except WenyuanError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(checked.signer.cosignature_verifier().vkey())
-    origins = ", ".join(sorted(checked.logs))
+    typer.echo(built.signer.cosignature_verifier().vkey())
+    origins = ", ".join(sorted(built.logs))
     typer.echo(
-        f"Witness {checked.signer.name} serves http://{host}:{port}/add-checkpoint "
+        f"Witness {built.signer.name} serves http://{host}:{port}/add-checkpoint "
         f"for {origins} (state: {state})",
         err=True,
     )
-    os.environ["WENYUAN_WITNESS_KEY"] = str(key.resolve())
-    os.environ["WENYUAN_WITNESS_STATE"] = str(state.resolve())
-    os.environ["WENYUAN_WITNESS_LOGS"] = "\n".join(_absolute(entry) for entry in log)
 
-    import uvicorn  # the serving shell only: checking inputs above needs no server
+    # The serving shell only: checking the inputs above needs neither the app nor a server.
+    import uvicorn
+
+    from wenyuan.api.witness import create_witness_app
 
     uvicorn.run(
-        "wenyuan.asgi:create_witness_app",
-        factory=True,
+        create_witness_app(built, settings),
         host=host,
         port=port,
         log_level="warning",
         timeout_graceful_shutdown=10,
     )
-
-
-def _absolute(entry: str) -> str:
-    """A key file entry as an absolute path (uvicorn may reload elsewhere); vkeys unchanged."""
-    entry = entry.strip()
-    return str(Path(entry).resolve()) if os.path.isfile(entry) else entry

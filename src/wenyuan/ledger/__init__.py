@@ -82,19 +82,22 @@ from wenyuan.ledger.verify import (
     verify_receipt,
 )
 from wenyuan.ledger.witness import (
+    TLOG_SIZE_MEDIA_TYPE,
     FileWitnessState,
     InconsistentCheckpoint,
     LocalWitness,
     MemoryWitnessState,
     SizeMismatch,
+    UnknownLog,
     Witness,
+    load_witness,
+    parse_add_checkpoint_request,
 )
 from wenyuan.ledger.witness_http import (
     HTTPWitness,
     WitnessProtocolError,
     WitnessRefused,
     WitnessUnavailable,
-    load_witness,
 )
 
 __all__ = [
@@ -104,6 +107,7 @@ __all__ = [
     "MIGRATIONS",
     "RECEIPT_FORMAT",
     "STEPS",
+    "TLOG_SIZE_MEDIA_TYPE",
     "Accepted",
     "AssetState",
     "Checkpoint",
@@ -148,6 +152,7 @@ __all__ = [
     "TilePathError",
     "TileReader",
     "UnknownAsset",
+    "UnknownLog",
     "VerificationError",
     "VerifiedReceipt",
     "Witness",
@@ -173,6 +178,7 @@ __all__ = [
     "make_transfer",
     "node_hash",
     "open_note",
+    "parse_add_checkpoint_request",
     "parse_tile_path",
     "parse_vkey",
     "read_leaf",

@@ -4,13 +4,17 @@ The witness keeps, per log origin, the latest checkpoint it cosigned. It cosigns
 checkpoint only if the log's key signed it and a consistency proof links it to that record;
 it refuses anything else with the error the spec names (404, 403, 400, 409, 422). A refusal
 that shows the log misbehaving (a split view, a proof that fails against what was cosigned)
-is saved as evidence, for the operator to publish.
+is saved as evidence, for the operator to publish. ``load_witness`` builds the ``Witness`` a
+server runs from its key file, its state folder and the vkeys of the logs it follows; the
+HTTP app that serves it is ``wenyuan.api.witness``, and the log's side of the exchange (the
+client a checkpointer asks) is ``wenyuan.ledger.witness_http``.
 
 Hazards: the check of the old size and the update of the record MUST be atomic, or two
 requests can roll the record back (the race the spec describes); the state store's
 ``compare_and_swap`` is that atomic step, and a lost race is answered with 409. A cosignature
 MUST NOT be returned before the new record is durable. ``FileWitnessState`` writes through
 temporary files, fsync and rename, and serialises writers with a lock file (POSIX ``flock``).
+``load_witness`` reads a private key; nothing here logs, and no error quotes a key.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,11 +36,13 @@ from typing import Any, Protocol
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
 from wenyuan.core.files import replace_atomically
+from wenyuan.ledger.keys import load_signer, load_verifier
 from wenyuan.ledger.merkle import EMPTY_ROOT
 from wenyuan.ledger.note import (
     Checkpoint,
     NoteError,
     NoteSigner,
+    NoteVerifier,
     SignatureError,
     Verifier,
     cosign,
@@ -61,6 +67,8 @@ __all__ = [
     "Witness",
     "WitnessState",
     "format_add_checkpoint_request",
+    "load_witness",
+    "load_witnessed_logs",
     "parse_add_checkpoint_request",
 ]
 
@@ -505,3 +513,49 @@ class LocalWitness:
         return self.witness.add_checkpoint(
             old_size, consistency_proof, checkpoint_note, datetime.now(UTC)
         )
+
+
+# -- a served witness from its files --------------------------------------------------------
+
+
+def _is_key_file(entry: str) -> bool:
+    return entry.endswith(".pub") or os.path.isfile(entry)
+
+
+def load_witnessed_logs(entries: Iterable[str]) -> dict[str, NoteVerifier]:
+    """The logs a witness follows: origin → the log's key, from vkeys or ``.pub`` key files.
+
+    Each entry is a log's vkey (``name+hexid+base64``) or the path of a file holding one (a
+    path ending in ``.pub`` or an existing file); blank entries and ``#`` comments are
+    skipped. The key name is the log's origin, as c2sp.org/tlog-checkpoint recommends and
+    ``Log`` does. Raise ``KeyFormatError`` for a bad vkey, ``NotFound`` for a missing file,
+    ``InvalidInput`` for two keys of one origin or no log at all.
+    """
+    logs: dict[str, NoteVerifier] = {}
+    for raw in entries:
+        entry = raw.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        verifier = load_verifier(Path(entry) if _is_key_file(entry) else entry)
+        if verifier.name in logs:
+            raise InvalidInput(
+                f"two keys for the log {verifier.name!r}; a witness trusts one key per origin",
+                origin=verifier.name,
+            )
+        logs[verifier.name] = verifier
+    if not logs:
+        raise InvalidInput("no log to witness: give the vkey of at least one log")
+    return logs
+
+
+def load_witness(key: Path, state: Path, logs: Iterable[str]) -> Witness:
+    """The witness with the signer key file ``key``, its record in the folder ``state``.
+
+    ``logs`` as ``load_witnessed_logs`` reads them. Raise what ``load_signer`` raises for the
+    key (missing, readable by others, malformed), what ``load_witnessed_logs`` raises, and
+    ``StorageError`` if the state folder cannot be created. Checks the key and logs before
+    creating the folder.
+    """
+    signer = load_signer(key)
+    verifiers = load_witnessed_logs(logs)
+    return Witness(signer, FileWitnessState(state), verifiers)

@@ -1,47 +1,40 @@
-"""Witnesses over HTTP (c2sp.org/tlog-witness): the log's client, and a served witness's setup.
+"""Witnesses over HTTP (c2sp.org/tlog-witness), from the log's side: the client a log asks.
 
 ``HTTPWitness`` is how a log asks a remote witness to cosign: it POSTs the add-checkpoint
 body to ``URL/add-checkpoint`` and turns the answer into what ``Checkpointer`` expects (the
 cosignature lines; ``SizeMismatch`` with the witness's size on a 409; a ``WitnessRefused``
-or ``WitnessUnavailable`` otherwise). ``load_witness`` builds the ``Witness`` a server runs
-from its key file, state folder and the vkeys of the logs it follows.
+or ``WitnessUnavailable`` otherwise). The witness itself, and its loading from files, is
+``wenyuan.ledger.witness``; the app that serves it, ``wenyuan.api.witness``.
 
 Hazards: the witness is another party. Its answers are read with a size cap, redirects are
 followed only to the same scheme, host and port (and only 307/308, which keep the body),
 compressed answers are refused rather than inflated, and every line it returns is checked
 as a note signature line before the log stores it. Without a ``verifier`` the lines are not
 checked cryptographically: pass the witness's cosignature verifier whenever its vkey is
-known, or a witness can count towards a quorum with garbage. ``load_witness`` reads a
-private key; nothing here logs, and no error quotes a key.
+known, or a witness can count towards a quorum with garbage.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 import httpx
 
 from wenyuan.core.errors import Conflict, InvalidInput, StorageError
-from wenyuan.ledger.keys import load_signer, load_verifier
 from wenyuan.ledger.note import (
     MAX_SIGNATURES,
     Checkpoint,
     CosignatureVerifier,
     NoteError,
-    NoteVerifier,
     Signature,
     split_note,
 )
 from wenyuan.ledger.witness import (
     TLOG_SIZE_MEDIA_TYPE,
-    FileWitnessState,
     SizeMismatch,
-    Witness,
     format_add_checkpoint_request,
 )
 
@@ -52,8 +45,6 @@ __all__ = [
     "WitnessProtocolError",
     "WitnessRefused",
     "WitnessUnavailable",
-    "load_witness",
-    "load_witnessed_logs",
 ]
 
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -388,49 +379,3 @@ class HTTPWitness:
             size=size,
             origin=origin,
         )
-
-
-# -- a served witness's setup ---------------------------------------------------------------
-
-
-def _is_key_file(entry: str) -> bool:
-    return entry.endswith(".pub") or os.path.isfile(entry)
-
-
-def load_witnessed_logs(entries: Iterable[str]) -> dict[str, NoteVerifier]:
-    """The logs a witness follows: origin → the log's key, from vkeys or ``.pub`` key files.
-
-    Each entry is a log's vkey (``name+hexid+base64``) or the path of a file holding one (a
-    path ending in ``.pub`` or an existing file); blank entries and ``#`` comments are
-    skipped. The key name is the log's origin, as c2sp.org/tlog-checkpoint recommends and
-    ``Log`` does. Raise ``KeyFormatError`` for a bad vkey, ``NotFound`` for a missing file,
-    ``InvalidInput`` for two keys of one origin or no log at all.
-    """
-    logs: dict[str, NoteVerifier] = {}
-    for raw in entries:
-        entry = raw.strip()
-        if not entry or entry.startswith("#"):
-            continue
-        verifier = load_verifier(Path(entry) if _is_key_file(entry) else entry)
-        if verifier.name in logs:
-            raise InvalidInput(
-                f"two keys for the log {verifier.name!r}; a witness trusts one key per origin",
-                origin=verifier.name,
-            )
-        logs[verifier.name] = verifier
-    if not logs:
-        raise InvalidInput("no log to witness: give the vkey of at least one log")
-    return logs
-
-
-def load_witness(key: Path, state: Path, logs: Iterable[str]) -> Witness:
-    """The witness with the signer key file ``key``, its record in the folder ``state``.
-
-    ``logs`` as ``load_witnessed_logs`` reads them. Raise what ``load_signer`` raises for the
-    key (missing, readable by others, malformed), what ``load_witnessed_logs`` raises, and
-    ``StorageError`` if the state folder cannot be created. Checks the key and logs before
-    creating the folder.
-    """
-    signer = load_signer(key)
-    verifiers = load_witnessed_logs(logs)
-    return Witness(signer, FileWitnessState(state), verifiers)

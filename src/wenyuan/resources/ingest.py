@@ -22,7 +22,7 @@ import structlog
 from wenyuan.core.errors import StorageError
 from wenyuan.resources.model import LABEL_KEYS, RECORD_TYPES, Record
 from wenyuan.resources.repository import RecordStore, RunCounts
-from wenyuan.resources.sources._base import Item, Rejected, SourceAdapter
+from wenyuan.resources.sources import Item, Rejected, SourceAdapter
 
 __all__ = ["IngestResult", "code_fingerprint", "fingerprint", "ingest", "validate_record"]
 

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from wenyuan.app import Platform, SearchPage
+from wenyuan._deps import PlatformDep
+from wenyuan.app import SearchPage
 from wenyuan.app.limits import MAX_FACET_VALUES, MAX_OFFSET, MAX_SEARCH_QUERY, MAX_YEAR
 from wenyuan.core.errors import WenyuanError
 from wenyuan.resources import LABEL_KEYS, Record, TimeSpan
@@ -40,14 +41,6 @@ _PAGE_SIZE = 20
 #: Values a facet lists, and how many it lists once the reader asks for more (``more=``).
 _FACET_SHOWN = 20
 _FACET_EXPANDED = 100
-
-
-def get_platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
-
-
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
 def current_lang(request: Request) -> str:

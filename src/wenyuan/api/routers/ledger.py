@@ -18,6 +18,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from wenyuan.api.bodies import read_body
 from wenyuan.api.deps import PlatformDep
 from wenyuan.api.openapi import problems
 from wenyuan.api.schemas import (
@@ -27,7 +28,7 @@ from wenyuan.api.schemas import (
     PendingReceiptOut,
     ReceiptOut,
 )
-from wenyuan.core.errors import InvalidInput, NotFound, PayloadTooLarge
+from wenyuan.core.errors import InvalidInput, NotFound
 from wenyuan.ledger import (
     MAX_LEAF_BYTES,
     ReceiptPending,
@@ -54,24 +55,6 @@ _TILE_HEADERS = {
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused from its declared length or as soon as it grows past ``limit``
-    (the server-wide limit, timeout and slot bound are the guard's, in ``wenyuan._guards``)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(
-            f"a statement leaf may hold at most {limit:,} bytes; the body declares "
-            f"{int(declared):,}",
-            limit=limit,
-        )
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise PayloadTooLarge(f"a statement leaf may hold at most {limit:,} bytes", limit=limit)
-    return bytes(body)
 
 
 @router.get("", summary="The ledger: size, checkpoint, witnesses")
@@ -126,7 +109,7 @@ async def submit_statement(
     """Check the statement (signature, state) and append it. Answers 201 with the receipt
     bundle once a trusted checkpoint covers it (waiting up to `wait` seconds), else 202 with
     the entry's index and where to fetch the receipt."""
-    leaf = await _read_limited(request, MAX_LEAF_BYTES)
+    leaf = await read_body(request, MAX_LEAF_BYTES, what="a statement leaf")
     if not leaf:
         raise InvalidInput("the request body must be the statement leaf (JSON)")
     ledger = platform.ledger
