@@ -7,7 +7,9 @@ file-number order (deterministic). Bodies are folded with ``wenyuan.core.text.fo
 platform indexes them) and indexed, body only, into three small tantivy indexes in a
 temporary folder:
 
-- **ngram**: what our backend does (``wenyuan.search.tantivy_backend``): a unigram field
+- **ngram**: the design our backend was built on (``wenyuan.search.tantivy_backend``, which
+  has since added a clause mark at punctuation and ranks by phrase tiers: ADR 0002's
+  update), measured under the same query as jieba: a unigram field
   (regex tokenizer ``\\p{Han}|[\\p{L}\\p{N}&&[^\\p{Han}]]+``, with positions) and a bigram field
   (ngram 2..2); query = OR of the query's bigrams (boost 1) + phrase of its unigrams (boost 2).
 - **jieba**: ``jieba.lcut`` words, space-joined, whitespace tokenizer with positions; query =

@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         docs_url="/api/docs",
         redoc_url=None,
     )
-    app.include_router(api_router(), prefix="/api")
+    app.include_router(api_router(settings), prefix="/api")
     app.include_router(tlog_router())
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter
 
 from wenyuan.api.openapi import install_document
 from wenyuan.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers, problem_response
 from wenyuan.api.routers import dates, ledger, resources, search
+
+if TYPE_CHECKING:
+    from wenyuan.core.config import Settings
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -18,10 +23,10 @@ __all__ = [
 ]
 
 
-def api_router() -> APIRouter:
-    """Every API route, to be included under the /api prefix."""
+def api_router(settings: Settings) -> APIRouter:
+    """Every API route, to be included under the /api prefix; bounds from ``settings``."""
     router = APIRouter()
-    router.include_router(search.router)
+    router.include_router(search.search_router(settings))
     router.include_router(resources.router)
     router.include_router(dates.router)
     router.include_router(ledger.router)

@@ -1,14 +1,27 @@
-"""Response bodies of the JSON API (pydantic models, so the OpenAPI document is exact)."""
+"""Response bodies of the JSON API (pydantic models, so the OpenAPI document is exact).
+
+The record's parts (``RecordOut``, ``CreatorOut``, ``TimeSpanOut``, ``ProvenanceOut``,
+``ImageOut``) and ``DateOut`` are built from the model they show (``wenyuan.resources.model``'s
+msgspec structs, the dates parser's ``DateSpan``) by ``model_of``, field by field, with the
+model's field descriptions: a field added to the model is in the API and its OpenAPI
+document at once. The other bodies are shapes of the API's own.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import functools
+import operator
+import types
+import typing
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 import msgspec
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from wenyuan.app import SearchPage
-from wenyuan.resources import Record
+from wenyuan.resources import Creator, Image, Provenance, Record, TimeSpan
+from wenyuan.resources.dates import DateSpan
 
 __all__ = [
     "ConsistencyProofOut",
@@ -28,54 +41,122 @@ __all__ = [
 ]
 
 
-class CreatorOut(BaseModel):
-    name: str = Field(description="The name as the source wrote it.")
-    role: str = "creator"
-    name_zh_hans: str | None = None
-    pinyin: str | None = None
-    person_id: str | None = None
+class _SourceField(NamedTuple):
+    name: str
+    type: Any
+    default: Any  # ``...`` when required
+    default_factory: Any  # None without one
 
 
-class TimeSpanOut(BaseModel):
-    text: str = Field(description="The date as the source wrote it.")
-    earliest: int | None = Field(default=None, description="Earliest year; BCE years < 0.")
-    latest: int | None = Field(default=None, description="Latest year; BCE years < 0.")
-    label: str | None = None
+def _source_fields(source: type) -> list[_SourceField]:
+    """The fields of a msgspec struct or a dataclass, with their resolved types."""
+    if issubclass(source, msgspec.Struct):
+        return [
+            _SourceField(
+                f.name,
+                f.type,
+                ... if f.default is msgspec.NODEFAULT else f.default,
+                None if f.default_factory is msgspec.NODEFAULT else f.default_factory,
+            )
+            for f in msgspec.structs.fields(source)
+        ]
+    if not dataclasses.is_dataclass(source):
+        raise TypeError(f"{source!r} is neither a msgspec struct nor a dataclass")
+    hints = typing.get_type_hints(source, include_extras=True)
+    return [
+        _SourceField(
+            f.name,
+            hints[f.name],
+            ... if f.default is dataclasses.MISSING else f.default,
+            None if f.default_factory is dataclasses.MISSING else f.default_factory,
+        )
+        for f in dataclasses.fields(source)
+    ]
 
 
-class ProvenanceOut(BaseModel):
-    source: str
-    file: str = ""
-    position: str = ""
+def _api_type(annotation: Any, models: dict[type, type[BaseModel]]) -> Any:
+    """``annotation`` with every struct that has an API model replaced by that model."""
+    if isinstance(annotation, type) and annotation in models:
+        return models[annotation]
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return annotation
+    args = tuple(_api_type(arg, models) for arg in typing.get_args(annotation))
+    if origin in (types.UnionType, Union):
+        return functools.reduce(operator.or_, args)
+    return origin[args]
 
 
-class ImageOut(BaseModel):
-    url: str
-    caption: str | None = None
+def model_of(
+    source: type,
+    *,
+    name: str | None = None,
+    models: dict[type, type[BaseModel]] | None = None,
+    leading: dict[str, tuple[Any, Any]] | None = None,
+    leave_out: frozenset[str] = frozenset(),
+) -> type[BaseModel]:
+    """A pydantic model with the fields of ``source`` (a msgspec struct or a dataclass).
+
+    Each field keeps its name, order, type and default, and its description when the
+    source gives one with ``Annotated[..., msgspec.Meta(description=...)]``. A struct
+    inside a type is replaced by its model in ``models``. ``leading`` adds fields of the
+    API's own before the source's (``{"id": (str, ...)}``); ``leave_out`` names source
+    fields the API does not show. The model is named ``name`` (default: the source's name
+    + ``Out``) and described by the first paragraph of the source's docstring.
+
+    >>> from wenyuan.resources import Provenance
+    >>> ProvenanceOut = model_of(Provenance)
+    >>> list(ProvenanceOut.model_fields)
+    ['source', 'file', 'position']
+    >>> ProvenanceOut(source="tate").model_dump_json()
+    '{"source":"tate","file":"","position":""}'
+    """
+    fields: dict[str, Any] = dict(leading or {})
+    for field in _source_fields(source):
+        if field.name in leave_out:
+            continue
+        annotation, description = field.type, None
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation, *extras = typing.get_args(annotation)
+            metas = [m for m in extras if isinstance(m, msgspec.Meta)]
+            description = next((m.description for m in metas if m.description), None)
+        # A made default (``[]``) is written out, so the document shows it; pydantic copies
+        # a mutable default for each instance.
+        default = field.default if field.default_factory is None else field.default_factory()
+        info = Field(default, description=description)
+        fields[field.name] = (_api_type(annotation, models or {}), info)
+    doc = (source.__doc__ or "").split("\n\n")[0].strip() or None
+    model: type[BaseModel] = create_model(
+        name or f"{source.__name__}Out", __doc__=doc, __module__=__name__, **fields
+    )
+    return model
 
 
-class RecordOut(BaseModel):
-    """One cultural resource."""
-
-    id: str
-    source: str
-    source_id: str
-    type: str
-    labels: dict[str, str] = Field(description="Titles by language: zh-Hans, zh-Hant, en, pinyin.")
-    provenance: ProvenanceOut
-    body: list[str] = []
-    creators: list[CreatorOut] = []
-    time: TimeSpanOut | None = None
-    dynasty: str | None = None
-    subjects: list[str] = []
-    description: dict[str, str] = {}
-    images: list[ImageOut] = []
-    rights: str | None = None
-    url: str | None = None
-    tags: list[str] = []
-    flags: list[str] = []
-    notes: list[str] = []
-    extra: dict[str, Any] = {}
+if TYPE_CHECKING:
+    # The derived models' fields exist at run time only; a type checker sees pydantic models.
+    CreatorOut = BaseModel
+    TimeSpanOut = BaseModel
+    ProvenanceOut = BaseModel
+    ImageOut = BaseModel
+    RecordOut = BaseModel
+    DateOut = BaseModel
+else:
+    CreatorOut = model_of(Creator)
+    TimeSpanOut = model_of(TimeSpan)
+    ProvenanceOut = model_of(Provenance)
+    ImageOut = model_of(Image)
+    RecordOut = model_of(
+        Record,
+        models={
+            Creator: CreatorOut,
+            TimeSpan: TimeSpanOut,
+            Provenance: ProvenanceOut,
+            Image: ImageOut,
+        },
+        leading={"id": (str, Field(description="Derived from source and source_id; stable."))},
+        leave_out=frozenset({"search_text"}),  # the index's repair of the body, not data
+    )
+    DateOut = model_of(DateSpan, name="DateOut")
 
 
 class RecordPageOut(BaseModel):
@@ -110,13 +191,6 @@ class SearchOut(BaseModel):
     limit: int
     hits: list[SearchHitOut]
     facets: dict[str, list[FacetValue]]
-
-
-class DateOut(BaseModel):
-    text: str
-    earliest: int
-    latest: int
-    label: str
 
 
 class ProblemFieldError(BaseModel):

@@ -25,6 +25,13 @@ from wenyuan.app._indexer import BackgroundIndexer
 from wenyuan.app._indexing import to_index_document
 from wenyuan.app._replica import IndexBusy, IndexReplica
 from wenyuan.app.ledger import LedgerService
+from wenyuan.app.limits import (
+    MAX_FACET_LIMIT,
+    MAX_INGEST_RUNS,
+    MAX_OFFSET,
+    MAX_RECORDS_LIMIT,
+    MAX_SEARCH_QUERY,
+)
 from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.errors import InvalidInput, StorageError
@@ -49,8 +56,6 @@ log = structlog.get_logger(__name__)
 #: (``IndexReplica.consumer``): such an index starts from that watermark once.
 SEARCH_CONSUMER = "search"
 _SYNC_CHUNK = 5000
-#: The most values of one facet a search may ask for.
-_MAX_FACET_LIMIT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +175,8 @@ class Platform:
 
     def ingest_runs(self, limit: int = 20) -> list[IngestRun]:
         """The newest ingest runs, newest first, after marking those found interrupted."""
-        if not 1 <= limit <= 1000:
-            raise InvalidInput("limit must be between 1 and 1000", limit=limit)
+        if not 1 <= limit <= MAX_INGEST_RUNS:
+            raise InvalidInput(f"limit must be between 1 and {MAX_INGEST_RUNS}", limit=limit)
         self.store.mark_interrupted_runs(self.settings.ingest_stale_after)
         return self.store.runs(limit)
 
@@ -382,22 +387,26 @@ class Platform:
 
         Counting facets visits every matching record (several milliseconds for a single
         character over 400,000 poems), so it is done only for the facets asked for.
-        ``facet_limit`` (1 to 1000) is how many values of each facet come back at most, the
-        most frequent first; the count costs the same whatever the limit.
+        ``facet_limit`` is how many values of each facet come back at most, the most frequent
+        first; the count costs the same whatever the limit. The bounds of ``limit``
+        (``Settings.max_search_limit``), ``offset``, ``facet_limit`` and the text's length are
+        those of ``wenyuan.app.limits``; outside them, ``InvalidInput`` names the argument.
         """
         if not 1 <= limit <= self.settings.max_search_limit:
             raise InvalidInput(
                 f"limit must be between 1 and {self.settings.max_search_limit}", limit=limit
             )
-        if offset < 0 or offset > 10_000:
-            raise InvalidInput("offset must be between 0 and 10000", offset=offset)
-        if len(text) > 500:
-            raise InvalidInput("the query is longer than 500 characters", length=len(text))
+        if not 0 <= offset <= MAX_OFFSET:
+            raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}", offset=offset)
+        if len(text) > MAX_SEARCH_QUERY:
+            raise InvalidInput(
+                f"the query is longer than {MAX_SEARCH_QUERY} characters", length=len(text)
+            )
         if year_from is not None and year_to is not None and year_from > year_to:
             raise InvalidInput("year_from is after year_to", year_from=year_from, year_to=year_to)
-        if not 1 <= facet_limit <= _MAX_FACET_LIMIT:
+        if not 1 <= facet_limit <= MAX_FACET_LIMIT:
             raise InvalidInput(
-                f"facet_limit must be between 1 and {_MAX_FACET_LIMIT}", facet_limit=facet_limit
+                f"facet_limit must be between 1 and {MAX_FACET_LIMIT}", facet_limit=facet_limit
             )
         result = self.index.search(
             SearchQuery(
@@ -426,8 +435,8 @@ class Platform:
         type: str | None = None,
         source: str | None = None,
     ) -> RecordPage:
-        if not 1 <= limit <= 500:
-            raise InvalidInput("limit must be between 1 and 500", limit=limit)
+        if not 1 <= limit <= MAX_RECORDS_LIMIT:
+            raise InvalidInput(f"limit must be between 1 and {MAX_RECORDS_LIMIT}", limit=limit)
         return self.store.page(cursor=cursor, limit=limit, type=type, source=source)
 
     # -- operations -----------------------------------------------------------------------

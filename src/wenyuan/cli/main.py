@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from wenyuan.app import IngestReport, Platform
+from wenyuan.app.limits import MAX_INGEST_RUNS
 from wenyuan.core.config import Settings, get_settings
 from wenyuan.core.errors import WenyuanError
 from wenyuan.core.logging import configure_logging
@@ -146,7 +147,7 @@ def ingest_main(
             "source, path, counts, start, end and report.",
         ),
     ] = False,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="Runs to list.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_INGEST_RUNS, help="Runs to list.")] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """Load a collection as its publisher ships it: wenyuan ingest SOURCE PATH.
@@ -341,10 +342,25 @@ def ingest_csv(
 # -- search, dates, reindex, stats ----------------------------------------------------------
 
 
+def _within_search_limit(limit: int) -> int:
+    """``--limit`` as the settings allow it: at most ``Settings.max_search_limit``."""
+    largest = get_settings().max_search_limit
+    if limit > largest:
+        raise typer.BadParameter(f"{limit} is more than {largest} (WENYUAN_MAX_SEARCH_LIMIT).")
+    return limit
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="Words, a poem line, pinyin or English.")],
-    limit: Annotated[int, typer.Option(min=1, max=100, help="Hits to show.")] = 10,
+    limit: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            callback=_within_search_limit,
+            help="Hits to show (at most WENYUAN_MAX_SEARCH_LIMIT).",
+        ),
+    ] = 10,
     facet: Annotated[
         list[str] | None,
         typer.Option(help="Filter NAME=VALUE (type, dynasty, creator, source); repeatable."),

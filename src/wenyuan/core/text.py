@@ -112,18 +112,32 @@ _S2T = opencc.OpenCC("s2t")
 
 
 def to_simplified(text: str) -> str:
-    """Traditional to simplified characters (OpenCC ``t2s``)."""
+    """Traditional to simplified characters (OpenCC ``t2s``).
+
+    >>> to_simplified("靜夜思")
+    '静夜思'
+    """
     return str(_T2S.convert(text)) if text else text
 
 
 def to_traditional(text: str) -> str:
-    """Simplified to traditional characters (OpenCC ``s2t``)."""
+    """Simplified to traditional characters (OpenCC ``s2t``).
+
+    >>> to_traditional("静夜思")
+    '靜夜思'
+    """
     return str(_S2T.convert(text)) if text else text
 
 
 def fold(text: str) -> str:
     """The form we index and query by: compatibility forms and variants folded (see
-    ``_fold_table``), simplified characters, lower case."""
+    ``_fold_table``), simplified characters, lower case.
+
+    >>> fold("牀前明月光")  # the variant 牀 is 床
+    '床前明月光'
+    >>> fold("ＬＩ Bai 靜夜思")  # full-width letters, traditional characters
+    'li bai 静夜思'
+    """
     if not text:
         return text
     if _NEEDS_FOLD.search(text):
@@ -132,7 +146,11 @@ def fold(text: str) -> str:
 
 
 def is_cjk(char: str) -> bool:
-    """True for a CJK unified ideograph (any extension) or a compatibility ideograph."""
+    """True for a CJK unified ideograph (any extension) or a compatibility ideograph.
+
+    >>> is_cjk("月"), is_cjk("〇"), is_cjk("A"), is_cjk("，")
+    (True, True, False, False)
+    """
     code = ord(char)
     return (
         0x4E00 <= code <= 0x9FFF
@@ -145,6 +163,11 @@ def is_cjk(char: str) -> bool:
 
 
 def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds any CJK character.
+
+    >>> has_cjk("Li Bai 李白"), has_cjk("Li Bai")
+    (True, False)
+    """
     return _CJK_RUN.search(text) is not None
 
 
@@ -158,11 +181,20 @@ _RUN = re.compile(
 
 
 def split_runs(folded: str) -> list[str]:
-    """Runs of CJK characters and words of other scripts, in order; punctuation dropped."""
+    """Runs of CJK characters and words of other scripts, in order; punctuation dropped.
+
+    >>> split_runs("床前明月光，疑是地上霜。li bai")
+    ['床前明月光', '疑是地上霜', 'li', 'bai']
+    """
     return _RUN.findall(folded)
 
 
 def cjk_bigrams(run: str) -> list[str]:
+    """Each pair of neighbouring characters of a CJK run.
+
+    >>> cjk_bigrams("明月光")
+    ['明月', '月光']
+    """
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
@@ -204,6 +236,10 @@ def pinyin(text: str, *, simplified: bool = False) -> str:
 
     >>> pinyin("李白")
     'li bai'
+    >>> pinyin("長安")  # a phrase read together; traditional characters too
+    'chang an'
+    >>> pinyin("李白 (Li Bai)")  # other scripts are left out
+    'li bai'
     """
     return _pinyin(text if simplified else to_simplified(text))
 
@@ -233,5 +269,9 @@ def _pinyin(text: str) -> str:
 
 
 def pinyin_compact(text: str) -> str:
-    """Pinyin without spaces, as people type a name into a search box: ``libai``."""
+    """Pinyin without spaces, as people type a name into a search box.
+
+    >>> pinyin_compact("李白")
+    'libai'
+    """
     return pinyin(text).replace(" ", "")

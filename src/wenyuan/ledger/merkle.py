@@ -57,12 +57,22 @@ It is only ever asked for nodes that are complete in the tree size the caller wo
 
 
 def leaf_hash(data: bytes) -> bytes:
-    """The RFC 9162 hash of one leaf: ``SHA-256(0x00 ‖ data)``."""
+    """The RFC 9162 hash of one leaf: ``SHA-256(0x00 ‖ data)``.
+
+    >>> leaf_hash(b"").hex()  # RFC 6962's test vector for the empty leaf
+    '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d'
+    """
     return _sha256(b"\x00" + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
-    """The RFC 9162 hash of an interior node: ``SHA-256(0x01 ‖ left ‖ right)``."""
+    """The RFC 9162 hash of an interior node: ``SHA-256(0x01 ‖ left ‖ right)``.
+
+    >>> import hashlib
+    >>> a, b = leaf_hash(b"a"), leaf_hash(b"b")
+    >>> node_hash(a, b) == hashlib.sha256(b"\x01" + a + b).digest() != node_hash(b, a)
+    True
+    """
     return _sha256(b"\x01" + left + right).digest()
 
 
@@ -139,7 +149,23 @@ def _subproof(
 
 
 class MerkleTree:
-    """The complete-node hashes of an append-only tree, with roots and proofs for any size."""
+    """The complete-node hashes of an append-only tree, with roots and proofs for any size.
+
+    >>> tree = MerkleTree()
+    >>> [tree.append(leaf_hash(data)) for data in (b"a", b"b", b"c")]
+    [0, 1, 2]
+    >>> ab = node_hash(leaf_hash(b"a"), leaf_hash(b"b"))
+    >>> tree.root(2) == ab and tree.root() == node_hash(ab, leaf_hash(b"c"))
+    True
+    >>> tree.inclusion_proof(2, 3) == [ab]  # c's sibling on the way up: the node a+b
+    True
+    >>> tree.consistency_proof(2, 3) == [leaf_hash(b"c")]
+    True
+    >>> tree.root(4)
+    Traceback (most recent call last):
+    ...
+    wenyuan.core.errors.InvalidInput: tree size 4 is beyond the log's size 3
+    """
 
     __slots__ = ("_levels", "_size")
 

@@ -3,13 +3,15 @@
 A ``Record`` keeps what the source wrote (labels, body text, dates as written) beside what we
 derived (simplified and traditional labels, pinyin, a parsed time span). Records are
 ``msgspec`` structs: they validate on decode and encode to canonical JSON fast, which the
-ingest pipeline needs for content hashing at thousands of records a second.
+ingest pipeline needs for content hashing at thousands of records a second. The JSON API's
+record schemas are built from these structs, field by field; a field's
+``msgspec.Meta(description=…)`` is its description there.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -49,7 +51,7 @@ LABEL_KEYS = ("zh-Hans", "zh-Hant", "en", "pinyin")
 class Creator(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
     """A person or body who made the resource, with the name as the source wrote it."""
 
-    name: str
+    name: Annotated[str, msgspec.Meta(description="The name as the source wrote it.")]
     role: str = "creator"
     name_zh_hans: str | None = None
     pinyin: str | None = None
@@ -59,9 +61,9 @@ class Creator(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
 class TimeSpan(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
     """When: the original text and, where parsed, the earliest and latest year (BCE < 0)."""
 
-    text: str
-    earliest: int | None = None
-    latest: int | None = None
+    text: Annotated[str, msgspec.Meta(description="The date as the source wrote it.")]
+    earliest: Annotated[int | None, msgspec.Meta(description="Earliest year, BCE < 0.")] = None
+    latest: Annotated[int | None, msgspec.Meta(description="Latest year, BCE < 0.")] = None
     label: str | None = None
 
 
@@ -88,7 +90,10 @@ class Record(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
     source: str
     source_id: str
     type: str
-    labels: dict[str, str]
+    labels: Annotated[
+        dict[str, str],
+        msgspec.Meta(description="Titles by language: zh-Hans, zh-Hant, en, pinyin."),
+    ]
     provenance: Provenance
     body: list[str] = []
     creators: list[Creator] = []

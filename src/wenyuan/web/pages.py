@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from wenyuan._deps import PlatformDep
 from wenyuan.app import SearchPage
+from wenyuan.app.limits import MAX_FACET_VALUES, MAX_OFFSET, MAX_SEARCH_QUERY, MAX_YEAR
 from wenyuan.core.errors import WenyuanError
 from wenyuan.resources import LABEL_KEYS, Record, TimeSpan
 from wenyuan.search import FACETS, FacetCount
@@ -35,12 +36,11 @@ __all__ = [
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 router = APIRouter(include_in_schema=False)
+#: Hits a page shows (fewer if ``WENYUAN_MAX_SEARCH_LIMIT`` is smaller).
 _PAGE_SIZE = 20
 #: Values a facet lists, and how many it lists once the reader asks for more (``more=``).
 _FACET_SHOWN = 20
 _FACET_EXPANDED = 100
-_MAX_QUERY = 500
-_MAX_OFFSET = 10_000
 
 
 def current_lang(request: Request) -> str:
@@ -271,7 +271,7 @@ def _int_or_none(value: str | None) -> int | None:
         number = int(value)
     except ValueError:
         return None
-    return number if -10_000 <= number <= 10_000 else None
+    return number if -MAX_YEAR <= number <= MAX_YEAR else None
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -283,9 +283,13 @@ def search_page(
 ) -> Response:
     # Parsed by hand, not validated by FastAPI: a page answers odd input with a page (a
     # cut-short query, the first results), never with the API's problem+json.
-    q = q.strip()[:_MAX_QUERY]
-    offset = min(max(_int_or_none(request.query_params.get("offset")) or 0, 0), _MAX_OFFSET)
-    filters = {name: [v for v in request.query_params.getlist(name) if v][:20] for name in FACETS}
+    q = q.strip()[:MAX_SEARCH_QUERY]
+    offset = min(max(_int_or_none(request.query_params.get("offset")) or 0, 0), MAX_OFFSET)
+    filters = {
+        name: [v for v in request.query_params.getlist(name) if v][:MAX_FACET_VALUES]
+        for name in FACETS
+    }
+    page_size = min(_PAGE_SIZE, platform.settings.max_search_limit)
     filters = {k: v for k, v in filters.items() if v}
     year_from = _int_or_none(request.query_params.get("year_from"))
     year_to = _int_or_none(request.query_params.get("year_to"))
@@ -301,7 +305,7 @@ def search_page(
             facets=FACETS,
             # One more than a facet lists tells whether it has more to show.
             facet_limit=_FACET_EXPANDED if expanded else _FACET_SHOWN + 1,
-            limit=_PAGE_SIZE,
+            limit=page_size,
             offset=offset,
             filters=filters,
             year_from=year_from,
@@ -334,10 +338,10 @@ def search_page(
         base = {**keep, **filters}
         if offset > 0:
             ctx.prev_url = "/?" + urlencode(
-                {**base, "offset": max(0, offset - _PAGE_SIZE)}, doseq=True
+                {**base, "offset": max(0, offset - page_size)}, doseq=True
             )
-        if offset + _PAGE_SIZE < page.total:
-            ctx.next_url = "/?" + urlencode({**base, "offset": offset + _PAGE_SIZE}, doseq=True)
+        if offset + page_size < page.total:
+            ctx.next_url = "/?" + urlencode({**base, "offset": offset + page_size}, doseq=True)
         for name, values in page.facets.items():
             shown = _FACET_EXPANDED if name == expanded else _FACET_SHOWN
             ctx.facet_links[name] = [

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from wenyuan.api.deps import PlatformDep
 from wenyuan.api.openapi import problems
 from wenyuan.api.schemas import RecordOut, RecordPageOut, record_out
+from wenyuan.app.limits import MAX_RECORDS_LIMIT
 
 __all__ = ["router"]
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/resources", tags=["resources"])
 def list_records(
     platform: PlatformDep,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_RECORDS_LIMIT)] = 50,
     type: Annotated[str | None, Query(max_length=32)] = None,
     source: Annotated[str | None, Query(max_length=64)] = None,
 ) -> RecordPageOut:

@@ -13,6 +13,7 @@ Chinese reign eras and museum date phrasings (see ``_parser`` for the convention
 from __future__ import annotations
 
 from wenyuan.resources.dates._parser import (
+    MAX_LENGTH,
     DateSpan,
     dynasty_of_year,
     dynasty_span,
@@ -20,4 +21,11 @@ from wenyuan.resources.dates._parser import (
     try_parse_date,
 )
 
-__all__ = ["DateSpan", "dynasty_of_year", "dynasty_span", "parse_date", "try_parse_date"]
+__all__ = [
+    "MAX_LENGTH",
+    "DateSpan",
+    "dynasty_of_year",
+    "dynasty_span",
+    "parse_date",
+    "try_parse_date",
+]

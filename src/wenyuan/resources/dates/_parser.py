@@ -644,6 +644,18 @@ def parse_date(text: str) -> DateSpan:
 
     Raises ``InvalidInput`` naming the text when it is empty, longer than ``MAX_LENGTH``
     characters, says it is undated, or holds no date the parser understands.
+
+    >>> parse_date("乾隆五十年")
+    DateSpan(text='乾隆五十年', earliest=1785, latest=1785, label='清乾隆五十年 (1785)')
+    >>> span = parse_date("c. 1850")  # circa widens by CIRCA years each side
+    >>> span.earliest, span.latest
+    (1845, 1855)
+    >>> parse_date("公元前3世纪").label
+    '300 BCE–201 BCE'
+    >>> parse_date("someday")
+    Traceback (most recent call last):
+    ...
+    wenyuan.core.errors.InvalidInput: cannot understand the date 'someday'
     """
     if not text or not text.strip():
         raise InvalidInput("empty date text: give a year, a period or a reign era", field="date")
@@ -658,7 +670,13 @@ def parse_date(text: str) -> DateSpan:
 
 
 def try_parse_date(text: str | None) -> DateSpan | None:
-    """Like ``parse_date`` but None for text that is missing or not understood."""
+    """Like ``parse_date`` but None for text that is missing or not understood.
+
+    >>> try_parse_date("undated") is None, try_parse_date(None) is None
+    (True, True)
+    >>> try_parse_date("18th century").label
+    '1701–1800'
+    """
     if not text or len(text) > MAX_LENGTH:
         return None
     try:
@@ -671,7 +689,15 @@ _NAME_SUFFIXES = re.compile(r"(?:\s*(?:dynasty|period|era|reign)|代|朝|时期|
 
 
 def dynasty_span(name: str) -> DateSpan | None:
-    """A dynasty, subdivision or named period by any of its names, or None if unknown."""
+    """A dynasty, subdivision or named period by any of its names, or None if unknown.
+
+    >>> dynasty_span("唐朝")
+    DateSpan(text='唐朝', earliest=618, latest=907, label='唐 (618–907)')
+    >>> dynasty_span("Tang dynasty").label
+    '唐 (618–907)'
+    >>> dynasty_span("Atlantis") is None
+    True
+    """
     key = fold(unicodedata.normalize("NFKC", name).strip())
     t = tables()
     dynasty = t.dynasty_by_name.get(key) or t.dynasty_by_name.get(_NAME_SUFFIXES.sub("", key))
@@ -682,7 +708,13 @@ def dynasty_span(name: str) -> DateSpan | None:
 
 
 def dynasty_of_year(year: int) -> str | None:
-    """The simplified Chinese name of the main dynasty in ``year`` (historical), for facets."""
+    """The simplified Chinese name of the main dynasty in ``year`` (historical), for facets.
+
+    >>> dynasty_of_year(760), dynasty_of_year(1785), dynasty_of_year(-100)
+    ('唐', '清', '西汉')
+    >>> dynasty_of_year(0) is None  # there is no year 0
+    True
+    """
     if year == 0:
         return None
     for dynasty in tables().facets:
