@@ -19,5 +19,13 @@ from wenyuan.resources.dates._parser import (
     parse_date,
     try_parse_date,
 )
+from wenyuan.resources.dates._tables import dynasty_names
 
-__all__ = ["DateSpan", "dynasty_of_year", "dynasty_span", "parse_date", "try_parse_date"]
+__all__ = [
+    "DateSpan",
+    "dynasty_names",
+    "dynasty_of_year",
+    "dynasty_span",
+    "parse_date",
+    "try_parse_date",
+]
