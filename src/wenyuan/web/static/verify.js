@@ -37,7 +37,7 @@ const MAX_TIMESTAMP = (1n << 63n) - 1n;
 const COSIGNATURE_HEADER = "cosignature/v1\n";
 const utf8 = new TextEncoder();
 
-/** A check that failed: `key` names the reason's text, `values` fill its {placeholders}. */
+/** A check that failed: `key` names the reason's text, `values` fill its %(placeholders)s. */
 class StepError extends Error {
   constructor(key, values = {}) {
     super(key);
@@ -487,9 +487,10 @@ const STEPS = [
 
 // -- the page ------------------------------------------------------------------------------
 
+/** The text `key` with `values` in its gettext placeholders, `%(name)s`. */
 function format(messages, key, values = {}) {
   const text = messages[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+  return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? values[name] : whole));
 }
 
 function showStep(list, number, state, label, note) {
