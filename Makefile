@@ -5,8 +5,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The web UI's gettext catalogs: locale/<lang>/LC_MESSAGES/messages.po, from messages.pot.
+LOCALE := src/wenyuan/web/locale
 
-.PHONY: demo serve test lint pytest bench lock clean docs
+.PHONY: demo serve test lint pytest bench lock clean docs messages catalogs
 
 # The virtual environment is rebuilt whenever the lock file or the project metadata changes.
 $(BIN)/wenyuan: requirements.lock pyproject.toml
@@ -15,12 +17,13 @@ $(BIN)/wenyuan: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/pybabel compile --domain messages --directory $(LOCALE)
 	@touch $@
 
-demo: $(BIN)/wenyuan
+demo: catalogs
 	$(BIN)/wenyuan demo --host $(HOST) --port $(PORT)
 
-serve: $(BIN)/wenyuan
+serve: catalogs
 	$(BIN)/wenyuan serve --host $(HOST) --port $(PORT)
 
 lint: $(BIN)/wenyuan
@@ -29,7 +32,7 @@ lint: $(BIN)/wenyuan
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-pytest: $(BIN)/wenyuan
+pytest: catalogs
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint pytest
@@ -39,6 +42,20 @@ bench: $(BIN)/wenyuan
 
 docs: $(BIN)/wenyuan
 	$(BIN)/python -m wenyuan.cli.reference > docs/cli.md
+
+# Translations (docs/translating.md). `make messages` extracts the UI's words from the web
+# code and templates into messages.pot and merges them into each language's catalog (new
+# words untranslated, changed ones marked fuzzy); `make catalogs` compiles the catalogs into
+# the .mo files the pages read (fuzzy and untranslated messages fall back to English).
+messages: $(BIN)/wenyuan
+	$(BIN)/pybabel extract --mapping-file pyproject.toml --add-location file \
+		--add-comments Translators: --project Wenyuan --copyright-holder "the Wenyuan authors" \
+		--output-file $(LOCALE)/messages.pot src/wenyuan/web
+	$(BIN)/pybabel update --domain messages --input-file $(LOCALE)/messages.pot \
+		--output-dir $(LOCALE) --previous
+
+catalogs: $(BIN)/wenyuan
+	$(BIN)/pybabel compile --domain messages --directory $(LOCALE) --statistics
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

@@ -6,7 +6,10 @@ import json
 import re
 import tarfile
 import time
+import tomllib
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -16,6 +19,7 @@ import wenyuan.resources.dates as dates
 from wenyuan.core.errors import InvalidInput
 from wenyuan.resources.dates import (
     DateSpan,
+    dynasty_names,
     dynasty_of_year,
     dynasty_span,
     parse_date,
@@ -205,6 +209,7 @@ def test_public_surface() -> None:
     assert set(dates.__all__) == {
         "MAX_LENGTH",
         "DateSpan",
+        "dynasty_names",
         "dynasty_of_year",
         "dynasty_span",
         "parse_date",
@@ -355,6 +360,57 @@ def test_required_dynasties_are_present() -> None:
     ]
     for name in required:
         assert dynasty_span(name) is not None, name
+
+
+def _dynasty_file() -> dict[str, Any]:
+    """dynasties.toml as written, read here independently of the tables module."""
+    data = resources.files("wenyuan.resources.dates").joinpath("data", "dynasties.toml")
+    return tomllib.loads(data.read_text(encoding="utf-8"))
+
+
+def test_every_dynasty_and_period_has_an_english_name_in_both_scripts() -> None:
+    """Each [[dynasty]] and [[period]] of dynasties.toml has an English name, and
+    ``dynasty_names`` gives it for both the simplified and the traditional Chinese name."""
+    data = _dynasty_file()
+    rows = data["dynasty"] + data["period"]
+    assert len(data["period"]) >= 6
+    names = dynasty_names()
+    for row in rows:
+        assert row["en"].strip(), row
+        assert names[row["zh_hans"]] == row["en"], row
+        assert names[row["zh_hant"]] == row["en"], row
+    assert set(names) == {row[script] for row in rows for script in ("zh_hans", "zh_hant")}
+
+
+@pytest.mark.parametrize(
+    ("name", "english"),
+    [
+        pytest.param("金", "Jin (Jurchen)", id="jurchen-jin-apart-from-jin"),
+        pytest.param("晋", "Jin", id="jin"),
+        pytest.param("中华民国", "Republic of China", id="full-name"),
+        pytest.param("民国", "Republic of China", id="period-short-form"),
+        pytest.param("五代十国", "Five Dynasties and Ten Kingdoms", id="period-wider-than-alias"),
+        pytest.param("今", "the present", id="period-without-span"),
+        pytest.param("東漢", "Eastern Han", id="traditional"),
+    ],
+)
+def test_dynasty_names(name: str, english: str) -> None:
+    """Chinese names give the English the data file writes for them."""
+    assert dynasty_names()[name] == english
+
+
+def test_aliases_are_spellings_not_names() -> None:
+    """An alias the parser reads (武周 dated as 唐, 六朝) is not given its dynasty's name."""
+    assert dynasty_span("武周") is not None
+    assert "武周" not in dynasty_names()
+    assert "六朝" not in dynasty_names()
+
+
+def test_periods_are_not_dated_by_the_parser() -> None:
+    """The [[period]] table names periods only: the parser dates none of them by it."""
+    assert dynasty_span("历代") is None
+    assert dynasty_span("今") is None
+    assert dynasty_span("旧石器时代") is None
 
 
 def test_parse_rate() -> None:

@@ -1,366 +1,298 @@
-"""The web UI's words in Chinese and English. Chinese is the default.
+"""The web UI's words in Chinese and English: gettext catalogs, and dynasty names.
+
+The words live in Babel-managed gettext catalogs under ``locale/`` (``docs/translating.md``
+says how to update, compile and add a language). A message's id is its English text, so
+English pages need no catalog; Chinese, the default, reads ``locale/zh/LC_MESSAGES/
+messages.mo``, compiled from ``messages.po`` by ``make catalogs`` (the install step runs it;
+a built wheel carries the compiled catalogs).
+
+Templates mark their words with ``_()`` and ``ngettext()`` (Jinja2's i18n extension, which
+``install`` makes answer in the language of the page being rendered); Python code looks up
+a message chosen at run time, such as a record type's name or a text verify.js shows, by its
+key with ``translate``. Placeholders are ``%(name)s`` everywhere, verify.js's texts included.
 
 Also the English names of Chinese dynasties and periods (``dynasty_name``), so the English
-pages can say "Northern Song" where the data says 北宋.
+pages can say "Northern Song" where the data says 北宋; the names come from the dates tables
+(``wenyuan.resources.dates.dynasty_names``).
+
+Hazard: holds process-wide state: each compiled catalog is read on first use and cached for
+the life of the process, so a catalog compiled after that is seen only after a restart.
 """
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "dynasty_name", "translate"]
+import gettext
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from babel import Locale
+from jinja2 import pass_context
+from markupsafe import Markup, escape
+
+from wenyuan.resources.dates import dynasty_names
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from jinja2.runtime import Context
+
+__all__ = [
+    "DOMAIN",
+    "LANGS",
+    "LOCALE_DIR",
+    "SOURCE_LANG",
+    "dynasty_name",
+    "install",
+    "language_name",
+    "translate",
+    "translations",
+]
+
+#: The UI's languages, the default first.
 LANGS = ("zh", "en")
+#: The language of the message ids; its pages read no catalog.
+SOURCE_LANG = "en"
+#: The catalogs: ``LOCALE_DIR/<lang>/LC_MESSAGES/messages.po`` and the compiled ``.mo``.
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "messages"
 
-_TEXT: dict[str, dict[str, str]] = {
-    "site": {"zh": "文渊", "en": "Wenyuan"},
-    "tagline": {"zh": "文化资源检索", "en": "Cultural resources search"},
-    "search": {"zh": "检索", "en": "Search"},
-    "placeholder": {
-        "zh": "诗句、标题、作者、拼音或英文",
-        "en": "A line, title, author, pinyin or English",
-    },
-    "results": {"zh": "共 {n} 条结果", "en": "{n} results"},
-    "no_results": {"zh": "没有找到结果。", "en": "No results."},
-    "type": {"zh": "类型", "en": "Type"},
-    "dynasty": {"zh": "朝代", "en": "Dynasty"},
-    "creator": {"zh": "作者", "en": "Creator"},
-    "source": {"zh": "来源", "en": "Source"},
-    "years": {"zh": "年代", "en": "Years"},
-    "from": {"zh": "起", "en": "from"},
-    "to": {"zh": "止", "en": "to"},
-    "apply": {"zh": "筛选", "en": "Apply"},
-    "year_hint": {"zh": "公元前用负数，如 -221", "en": "BCE as negative, e.g. -221"},
-    "browse": {"zh": "浏览馆藏", "en": "Browse the collection"},
-    "clear": {"zh": "清除筛选", "en": "Clear filters"},
-    "more": {"zh": "更多", "en": "more"},
-    "fewer": {"zh": "收起", "en": "fewer"},
-    "labels": {"zh": "题名", "en": "Titles"},
-    "text": {"zh": "正文", "en": "Text"},
-    "time": {"zh": "时间", "en": "Date"},
-    "subjects": {"zh": "主题", "en": "Subjects"},
-    "description": {"zh": "描述", "en": "Description"},
-    "provenance": {"zh": "来源与出处", "en": "Source and provenance"},
-    "tags": {"zh": "标签", "en": "Tags"},
-    "flags": {"zh": "出版方标注", "en": "Publisher flags"},
-    "notes": {"zh": "注释", "en": "Notes"},
-    "details": {"zh": "其他信息", "en": "Details"},
-    "rights": {"zh": "权利", "en": "Rights"},
-    "link": {"zh": "原始链接", "en": "Original link"},
-    "prev": {"zh": "上一页", "en": "Previous"},
-    "next": {"zh": "下一页", "en": "Next"},
-    "other_lang": {"zh": "English", "en": "中文"},
-    "back": {"zh": "返回检索", "en": "Back to search"},
-    "error": {"zh": "出错了", "en": "Something went wrong"},
-    "error_400": {"zh": "请求有误。", "en": "The request was not understood."},
-    "error_404": {"zh": "找不到这条记录或这个页面。", "en": "No such record or page."},
-    "error_422": {"zh": "检索条件有误。", "en": "The search terms are not valid."},
-    "error_500": {"zh": "服务器出错了，请稍后再试。", "en": "Server error; try again later."},
-    "error_503": {"zh": "服务暂时不可用，请稍后再试。", "en": "Unavailable; try again later."},
-    "records": {"zh": "馆藏 {n} 条", "en": "{n} records"},
-    "api": {"zh": "API 文档", "en": "API docs"},
-    "lang_zh-Hans": {"zh": "简体", "en": "Simplified"},
-    "lang_zh-Hant": {"zh": "繁體", "en": "Traditional"},
-    "lang_en": {"zh": "英文", "en": "English"},
-    "lang_pinyin": {"zh": "拼音", "en": "Pinyin"},
-    "type_poem": {"zh": "诗", "en": "Poem"},
-    "type_ci": {"zh": "词", "en": "Ci lyric"},
-    "type_qu": {"zh": "曲", "en": "Qu song"},
-    "type_artwork": {"zh": "艺术品", "en": "Artwork"},
-    "type_object": {"zh": "器物", "en": "Object"},
-    "type_person": {"zh": "人物", "en": "Person"},
-    "type_site": {"zh": "遗址与古迹", "en": "Heritage site"},
-    "type_place": {"zh": "地点", "en": "Place"},
-    "type_text": {"zh": "文献", "en": "Text"},
-    "type_event": {"zh": "事件", "en": "Event"},
-    "role_author": {"zh": "作者", "en": "Author"},
-    "role_artist": {"zh": "作者", "en": "Artist"},
-    "role_creator": {"zh": "作者", "en": "Creator"},
-    "role_copyist": {"zh": "摹写", "en": "Copyist"},
-    "source_sample": {"zh": "示例馆藏", "en": "Sample collection"},
-    "source_chinese-poetry": {"zh": "中华古诗词数据库", "en": "chinese-poetry"},
-    "source_tate": {"zh": "泰特美术馆", "en": "Tate"},
-    "source_cmoa": {"zh": "卡内基艺术博物馆", "en": "Carnegie Museum of Art"},
-    "source_dc-xml": {"zh": "都柏林核心 XML", "en": "Dublin Core XML"},
-    "field_form": {"zh": "体裁", "en": "Form"},
-    "field_cipai": {"zh": "词牌", "en": "Ci tune"},
-    "field_qupai": {"zh": "曲牌", "en": "Qu tune"},
-    "field_gongdiao": {"zh": "宫调", "en": "Mode (gongdiao)"},
-    "field_institution": {"zh": "收藏机构", "en": "Institution"},
-    "field_collection": {"zh": "藏品类别", "en": "Collection"},
-    "field_material": {"zh": "材质", "en": "Material"},
-    "field_dimensions": {"zh": "尺寸", "en": "Dimensions"},
-    "field_excavated": {"zh": "出土", "en": "Excavated"},
-    "field_location": {"zh": "所在地", "en": "Location"},
-    "field_coordinates": {"zh": "坐标", "en": "Coordinates"},
-    "field_unesco_year": {"zh": "列入世界遗产", "en": "World Heritage since"},
-    "field_unesco_name": {"zh": "世界遗产名称", "en": "UNESCO listing"},
-    "field_courtesy_name": {"zh": "字", "en": "Courtesy name"},
-    "field_given_name": {"zh": "名", "en": "Given name"},
-    "field_art_names": {"zh": "号", "en": "Art names"},
-    "field_other_names": {"zh": "别称", "en": "Other names"},
-    "field_excerpt": {"zh": "节选", "en": "Excerpt"},
-    "field_extension": {"zh": "附录", "en": "Extension"},
-    "field_work": {"zh": "出处", "en": "Work"},
-    "field_preface": {"zh": "序", "en": "Preface"},
-    "field_copyist": {"zh": "摹写者", "en": "Copyist"},
-    "yes": {"zh": "是", "en": "Yes"},
-    "no": {"zh": "否", "en": "No"},
-    "map": {"zh": "地图", "en": "map"},
-    # -- the trust ledger's pages --
-    "ledger": {"zh": "可信登记簿", "en": "Trust ledger"},
-    "ledger_intro": {
-        "zh": "作品的登记、转让与授权都写入一份只增不改的透明日志，任何人都可以独立核验。",
-        "en": "Registrations, transfers and licences are written to an append-only "
-        "transparency log that anyone can check independently.",
-    },
-    "ledger_origin": {"zh": "日志名称", "en": "Log origin"},
-    "ledger_vkey": {"zh": "日志验证公钥", "en": "Log verifier key"},
-    "ledger_vkey_hint": {
-        "zh": "核验回执时使用此公钥；请与从其他渠道获得的公钥比对。",
-        "en": "Receipts are checked against this key; compare it with one you got elsewhere.",
-    },
-    "ledger_size": {"zh": "日志条目", "en": "Log entries"},
-    "ledger_assets": {"zh": "登记作品", "en": "Registered assets"},
-    "ledger_checkpoint": {"zh": "最新可信检查点", "en": "Newest trusted checkpoint"},
-    "ledger_no_checkpoint": {
-        "zh": "日志尚未发布检查点。",
-        "en": "The log has not published a checkpoint yet.",
-    },
-    "ledger_tree_size": {"zh": "树大小", "en": "Tree size"},
-    "ledger_root": {"zh": "根哈希", "en": "Root hash"},
-    "ledger_signed_at": {"zh": "签署时间", "en": "Signed at"},
-    "ledger_note": {"zh": "签名检查点", "en": "Signed checkpoint"},
-    "ledger_witnesses": {"zh": "见证者", "en": "Witnesses"},
-    "ledger_no_witnesses": {"zh": "无", "en": "None"},
-    "ledger_quorum": {"zh": "法定见证数", "en": "Quorum"},
-    "ledger_growth": {"zh": "近期检查点的日志大小", "en": "Log size at recent checkpoints"},
-    "ledger_growth_empty": {"zh": "暂无检查点。", "en": "No checkpoints yet."},
-    "ledger_no_assets": {"zh": "尚无登记的作品。", "en": "No assets are registered yet."},
-    "ledger_first_page": {"zh": "第一页", "en": "First page"},
-    "ledger_back": {"zh": "返回登记簿", "en": "Back to the ledger"},
-    "ledger_entry": {"zh": "第 {n} 条", "en": "entry {n}"},
-    "asset_title": {"zh": "题名", "en": "Title"},
-    "asset_id": {"zh": "作品编号", "en": "Asset id"},
-    "asset_creators": {"zh": "作者", "en": "Creators"},
-    "asset_media_type": {"zh": "媒体类型", "en": "Media type"},
-    "asset_sha256": {"zh": "内容 SHA-256", "en": "Content SHA-256"},
-    "asset_owner": {"zh": "所有者（签发公钥）", "en": "Owner (issuer key)"},
-    "asset_registered": {"zh": "登记于", "en": "Registered"},
-    "asset_description": {"zh": "描述", "en": "Description"},
-    "asset_licences": {"zh": "授权许可", "en": "Licences"},
-    "asset_no_licences": {"zh": "无", "en": "None"},
-    "licence_terms": {"zh": "条款", "en": "Terms"},
-    "licence_licensee": {"zh": "被许可方", "en": "Licensee"},
-    "licence_granted": {"zh": "授予", "en": "Granted"},
-    "licence_revoked": {"zh": "撤销", "en": "Revoked"},
-    "licence_expires": {"zh": "到期", "en": "Expires"},
-    "licence_active": {"zh": "有效", "en": "in force"},
-    "asset_history": {"zh": "记录", "en": "History"},
-    "history_index": {"zh": "条目", "en": "Entry"},
-    "history_kind": {"zh": "类型", "en": "Kind"},
-    "history_issued_at": {"zh": "签发时间", "en": "Issued at"},
-    "history_issuer": {"zh": "签发者", "en": "Issuer"},
-    "history_receipt": {"zh": "回执", "en": "Receipt"},
-    "history_log": {"zh": "日志", "en": "Log"},
-    "ledger_chain": {
-        "zh": "日志链（按时间先后，每个日志有自己的验证公钥）",
-        "en": "The chain of logs, oldest first, each with its own verifier key",
-    },
-    "kind_register": {"zh": "登记", "en": "Registration"},
-    "kind_transfer": {"zh": "转让", "en": "Transfer"},
-    "kind_grant-licence": {"zh": "授予许可", "en": "Licence granted"},
-    "kind_revoke": {"zh": "撤销许可", "en": "Licence revoked"},
-    "kind_log-handover": {"zh": "日志交接", "en": "Log handover"},
-    "verify_nojs": {
-        "zh": "在浏览器中核验需要 JavaScript；也可以下载回执 JSON，用 wenyuan verify 离线核验。",
-        "en": "Checking in the browser needs JavaScript; or download the receipt JSON and "
-        "check it offline with wenyuan verify.",
-    },
-    "verify_button": {"zh": "核验", "en": "Verify"},
-    "verify_running": {"zh": "正在核验…", "en": "Checking…"},
-    "verify_ok": {
-        "zh": "回执核验通过：此声明包含在日志签署的树中。",
-        "en": "The receipt verifies: this statement is in the tree the log signed.",
-    },
-    "verify_failed": {
-        "zh": "回执未通过核验，请勿信赖此声明。",
-        "en": "The receipt does not verify: do not rely on this statement.",
-    },
-    "verify_step_1": {"zh": "读取回执", "en": "Read the receipt"},
-    "verify_step_2": {
-        "zh": "核对日志对检查点的签名",
-        "en": "Check the log's signature on the checkpoint",
-    },
-    "verify_step_3": {"zh": "读取检查点", "en": "Read the checkpoint"},
-    "verify_step_4": {"zh": "见证者联署", "en": "Witness cosignatures"},
-    "verify_step_5": {
-        "zh": "解码条目并核对签发者的签名",
-        "en": "Decode the entry and check the issuer's signature",
-    },
-    "verify_step_6": {
-        "zh": "比对可读声明与条目",
-        "en": "Compare the readable statement with the entry",
-    },
-    "verify_step_7": {
-        "zh": "核对包含证明与检查点的根哈希",
-        "en": "Check the inclusion proof against the checkpoint's root",
-    },
-    "verify_no_quorum": {"zh": "本日志不要求见证者联署", "en": "this log needs no witnesses"},
-    "verify_witnesses_ok": {
-        "zh": "页面所列见证者中有 {count} 个联署（需要 {quorum} 个）：{names}",
-        "en": "cosigned by {count} of the page's witnesses (quorum {quorum}): {names}",
-    },
-    "verify_r_fetch": {
-        "zh": "无法获取回执（{detail}）",
-        "en": "could not fetch the receipt ({detail})",
-    },
-    "verify_r_json": {"zh": "回执不是 JSON 对象", "en": "the receipt is not a JSON object"},
-    "verify_r_field": {
-        "zh": "字段 {name} 缺失或类型不对",
-        "en": "the field {name} is missing or of the wrong type",
-    },
-    "verify_r_format": {"zh": "未知的回执格式 {detail}", "en": "unknown receipt format {detail}"},
-    "verify_r_index": {
-        "zh": "回执是第 {detail} 条的，不是第 {index} 条",
-        "en": "the receipt is for entry {detail}, not {index}",
-    },
-    "verify_r_base64": {"zh": "{name} 不是有效的 base64", "en": "{name} is not valid base64"},
-    "verify_r_vkey": {
-        "zh": "页面上的验证公钥格式有误：{detail}",
-        "en": "the page's verifier key is malformed: {detail}",
-    },
-    "verify_r_note": {
-        "zh": "检查点不是签名笔记：{detail}",
-        "en": "the checkpoint is not a signed note: {detail}",
-    },
-    "verify_r_unsigned": {
-        "zh": "检查点没有 {name} 的签名",
-        "en": "the checkpoint carries no signature by {name}",
-    },
-    "verify_r_bad_sig": {
-        "zh": "日志签名与检查点内容不符",
-        "en": "the log's signature does not match the checkpoint",
-    },
-    "verify_r_no_log_key": {
-        "zh": "页面上没有日志 {log} 的验证公钥",
-        "en": "the page has no verifier key for the log {log}",
-    },
-    "verify_r_witness_key": {
-        "zh": "页面上的见证者公钥格式有误：{detail}",
-        "en": "a witness key on the page is malformed: {detail}",
-    },
-    "verify_r_ambiguous_key": {
-        "zh": "页面上有两个公钥同名同 ID：{name}",
-        "en": "two keys on the page share the name and key id {name}",
-    },
-    "verify_r_bad_cosig": {
-        "zh": "见证者 {name} 的联署与检查点内容不符",
-        "en": "the cosignature of witness {name} does not match the checkpoint",
-    },
-    "verify_r_witness_keys": {
-        "zh": "法定人数 {quorum} 需要 {quorum} 个见证者公钥，但页面只列出 {count} 个",
-        "en": "a quorum of {quorum} needs {quorum} witness keys; the page lists {count}",
-    },
-    "verify_r_quorum": {
-        "zh": "只有 {count} 个受信任的见证者联署，需要 {quorum} 个",
-        "en": "{count} of the trusted witnesses cosigned; the quorum is {quorum}",
-    },
-    "verify_r_checkpoint": {
-        "zh": "检查点内容格式有误：{detail}",
-        "en": "the checkpoint body is malformed: {detail}",
-    },
-    "verify_r_size": {
-        "zh": "检查点的大小是 {detail}，回执写的是 {size}",
-        "en": "the checkpoint's size is {detail}, the receipt says {size}",
-    },
-    "verify_r_origin": {
-        "zh": "检查点来自 {detail}，不是 {origin}",
-        "en": "the checkpoint is from {detail}, not {origin}",
-    },
-    "verify_r_leaf": {
-        "zh": "条目不是有效的声明：{detail}",
-        "en": "the entry is not a valid statement: {detail}",
-    },
-    "verify_r_issuer": {
-        "zh": "条目的公钥不是声明的签发者",
-        "en": "the entry's key is not the statement's issuer",
-    },
-    "verify_r_canonical": {
-        "zh": "条目不是规范（RFC 8785）编码",
-        "en": "the entry is not in canonical (RFC 8785) form",
-    },
-    "verify_r_policy": {
-        "zh": "{name} 不符合 Ed25519 规则：{detail}（此类签名可被伪造）",
-        "en": "{name} breaks the Ed25519 policy: {detail} (such signatures can be forged)",
-    },
-    "verify_r_statement_sig": {
-        "zh": "签发者的签名与声明不符",
-        "en": "the issuer's signature does not match the statement",
-    },
-    "verify_r_readable": {
-        "zh": "可读的 {name} 与条目中的不同",
-        "en": "the readable {name} differs from the one in the entry",
-    },
-    "verify_r_proof_shape": {
-        "zh": "包含证明的形状不对：{detail}",
-        "en": "the inclusion proof is malformed: {detail}",
-    },
-    "verify_r_root": {
-        "zh": "包含证明得出的根哈希与检查点不同",
-        "en": "the inclusion proof leads to a root other than the checkpoint's",
-    },
-    "verify_r_error": {"zh": "意外错误：{detail}", "en": "unexpected error: {detail}"},
+
+class Message(NamedTuple):
+    """A message marked for translation but translated later: its English text (the msgid)
+    and the context that tells it apart from the same English elsewhere."""
+
+    msgid: str
+    context: str | None = None
+
+
+def N_(msgid: str) -> Message:
+    """Mark ``msgid`` for extraction (Babel's default keyword ``N_``); it is translated when
+    a page asks for it."""
+    return Message(msgid)
+
+
+def C_(context: str, msgid: str) -> Message:
+    """Mark ``msgid`` in ``context`` for extraction (the keyword ``C_:1c,2`` of
+    ``[tool.babel]`` in pyproject.toml); it is translated with ``pgettext``."""
+    return Message(msgid, context)
+
+
+#: Messages chosen at run time, by key: a search facet, a label's language, a record type, a
+#: creator's role, a collection, a record field, an error status, a statement kind, and the
+#: texts verify.js names (``ledger_pages.VERIFY_KEYS``). The catalogs hold their translations.
+_KEYED: dict[str, Message] = {
+    "type": C_("search facet", "Type"),
+    "dynasty": C_("search facet", "Dynasty"),
+    "creator": C_("search facet", "Creator"),
+    "source": C_("search facet", "Source"),
+    "lang_zh-Hans": C_("label language", "Simplified"),
+    "lang_zh-Hant": C_("label language", "Traditional"),
+    "lang_en": C_("label language", "English"),
+    "lang_pinyin": C_("label language", "Pinyin"),
+    "type_poem": C_("record type", "Poem"),
+    "type_ci": C_("record type", "Ci lyric"),
+    "type_qu": C_("record type", "Qu song"),
+    "type_artwork": C_("record type", "Artwork"),
+    "type_object": C_("record type", "Object"),
+    "type_person": C_("record type", "Person"),
+    "type_site": C_("record type", "Heritage site"),
+    "type_place": C_("record type", "Place"),
+    "type_text": C_("record type", "Text"),
+    "type_event": C_("record type", "Event"),
+    "role_author": C_("creator role", "Author"),
+    "role_artist": C_("creator role", "Artist"),
+    "role_creator": C_("creator role", "Creator"),
+    "role_copyist": C_("creator role", "Copyist"),
+    "source_sample": C_("collection", "Sample collection"),
+    "source_chinese-poetry": C_("collection", "chinese-poetry"),
+    "source_tate": C_("collection", "Tate"),
+    "source_cmoa": C_("collection", "Carnegie Museum of Art"),
+    "source_dc-xml": C_("collection", "Dublin Core XML"),
+    "field_form": C_("record field", "Form"),
+    "field_cipai": C_("record field", "Ci tune"),
+    "field_qupai": C_("record field", "Qu tune"),
+    "field_gongdiao": C_("record field", "Mode (gongdiao)"),
+    "field_institution": C_("record field", "Institution"),
+    "field_collection": C_("record field", "Collection"),
+    "field_material": C_("record field", "Material"),
+    "field_dimensions": C_("record field", "Dimensions"),
+    "field_excavated": C_("record field", "Excavated"),
+    "field_location": C_("record field", "Location"),
+    "field_coordinates": C_("record field", "Coordinates"),
+    "field_unesco_year": C_("record field", "World Heritage since"),
+    "field_unesco_name": C_("record field", "UNESCO listing"),
+    "field_courtesy_name": C_("record field", "Courtesy name"),
+    "field_given_name": C_("record field", "Given name"),
+    "field_art_names": C_("record field", "Art names"),
+    "field_other_names": C_("record field", "Other names"),
+    "field_excerpt": C_("record field", "Excerpt"),
+    "field_extension": C_("record field", "Extension"),
+    "field_work": C_("record field", "Work"),
+    "field_preface": C_("record field", "Preface"),
+    "field_copyist": C_("record field", "Copyist"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "error_400": N_("The request was not understood."),
+    "error_404": N_("No such record or page."),
+    "error_422": N_("The search terms are not valid."),
+    "error_500": N_("Server error; try again later."),
+    "error_503": N_("Unavailable; try again later."),
+    "kind_register": C_("statement kind", "Registration"),
+    "kind_transfer": C_("statement kind", "Transfer"),
+    "kind_grant-licence": C_("statement kind", "Licence granted"),
+    "kind_revoke": C_("statement kind", "Licence revoked"),
+    "kind_log-handover": C_("statement kind", "Log handover"),
+    "verify_button": N_("Verify"),
+    "verify_running": N_("Checking…"),
+    "verify_ok": N_("The receipt verifies: this statement is in the tree the log signed."),
+    "verify_failed": N_("The receipt does not verify: do not rely on this statement."),
+    "verify_step_1": N_("Read the receipt"),
+    "verify_step_2": N_("Check the log's signature on the checkpoint"),
+    "verify_step_3": N_("Read the checkpoint"),
+    "verify_step_4": N_("Witness cosignatures"),
+    "verify_step_5": N_("Decode the entry and check the issuer's signature"),
+    "verify_step_6": N_("Compare the readable statement with the entry"),
+    "verify_step_7": N_("Check the inclusion proof against the checkpoint's root"),
+    "verify_no_quorum": N_("this log needs no witnesses"),
+    "verify_witnesses_ok": N_(
+        "cosigned by %(count)s of the page's witnesses (quorum %(quorum)s): %(names)s"
+    ),
+    "verify_r_fetch": N_("could not fetch the receipt (%(detail)s)"),
+    "verify_r_json": N_("the receipt is not a JSON object"),
+    "verify_r_field": N_("the field %(name)s is missing or of the wrong type"),
+    "verify_r_format": N_("unknown receipt format %(detail)s"),
+    "verify_r_index": N_("the receipt is for entry %(detail)s, not %(index)s"),
+    "verify_r_base64": N_("%(name)s is not valid base64"),
+    "verify_r_vkey": N_("the page's verifier key is malformed: %(detail)s"),
+    "verify_r_note": N_("the checkpoint is not a signed note: %(detail)s"),
+    "verify_r_unsigned": N_("the checkpoint carries no signature by %(name)s"),
+    "verify_r_bad_sig": N_("the log's signature does not match the checkpoint"),
+    "verify_r_no_log_key": N_("the page has no verifier key for the log %(log)s"),
+    "verify_r_witness_key": N_("a witness key on the page is malformed: %(detail)s"),
+    "verify_r_ambiguous_key": N_("two keys on the page share the name and key id %(name)s"),
+    "verify_r_bad_cosig": N_("the cosignature of witness %(name)s does not match the checkpoint"),
+    "verify_r_witness_keys": N_(
+        "a quorum of %(quorum)s needs %(quorum)s witness keys; the page lists %(count)s"
+    ),
+    "verify_r_quorum": N_("%(count)s of the trusted witnesses cosigned; the quorum is %(quorum)s"),
+    "verify_r_checkpoint": N_("the checkpoint body is malformed: %(detail)s"),
+    "verify_r_size": N_("the checkpoint's size is %(detail)s, the receipt says %(size)s"),
+    "verify_r_origin": N_("the checkpoint is from %(detail)s, not %(origin)s"),
+    "verify_r_leaf": N_("the entry is not a valid statement: %(detail)s"),
+    "verify_r_issuer": N_("the entry's key is not the statement's issuer"),
+    "verify_r_canonical": N_("the entry is not in canonical (RFC 8785) form"),
+    "verify_r_policy": N_(
+        "%(name)s breaks the Ed25519 policy: %(detail)s (such signatures can be forged)"
+    ),
+    "verify_r_statement_sig": N_("the issuer's signature does not match the statement"),
+    "verify_r_readable": N_("the readable %(name)s differs from the one in the entry"),
+    "verify_r_proof_shape": N_("the inclusion proof is malformed: %(detail)s"),
+    "verify_r_root": N_("the inclusion proof leads to a root other than the checkpoint's"),
+    "verify_r_error": N_("unexpected error: %(detail)s"),
 }
 
-_DYNASTIES = {
-    "旧石器时代": "Palaeolithic",
-    "新石器时代": "Neolithic",
-    "夏": "Xia",
-    "商": "Shang",
-    "周": "Zhou",
-    "西周": "Western Zhou",
-    "东周": "Eastern Zhou",
-    "春秋": "Spring and Autumn",
-    "战国": "Warring States",
-    "先秦": "Pre-Qin",
-    "秦": "Qin",
-    "汉": "Han",
-    "西汉": "Western Han",
-    "东汉": "Eastern Han",
-    "三国": "Three Kingdoms",
-    "晋": "Jin",
-    "西晋": "Western Jin",
-    "东晋": "Eastern Jin",
-    "十六国": "Sixteen Kingdoms",
-    "南北朝": "Northern and Southern Dynasties",
-    "南朝": "Southern Dynasties",
-    "北朝": "Northern Dynasties",
-    "北魏": "Northern Wei",
-    "隋": "Sui",
-    "唐": "Tang",
-    "五代": "Five Dynasties",
-    "五代十国": "Five Dynasties and Ten Kingdoms",
-    "宋": "Song",
-    "北宋": "Northern Song",
-    "南宋": "Southern Song",
-    "辽": "Liao",
-    "金": "Jin",
-    "元": "Yuan",
-    "明": "Ming",
-    "清": "Qing",
-    "民国": "Republic of China",
-    "近现代": "Modern",
-    "今": "the present",
-    "历代": "Successive dynasties",
-}
-_LONGEST = max(len(name) for name in _DYNASTIES)
+
+@cache
+def translations(lang: str, locale_dir: Path = LOCALE_DIR) -> gettext.NullTranslations:
+    """The compiled catalog of ``lang`` in ``locale_dir``; English and unknown languages read
+    the msgids.
+
+    Raises ``FileNotFoundError`` naming the command that compiles the catalogs when the
+    compiled file is missing (a checkout where ``make`` has not run).
+    """
+    if lang not in LANGS or lang == SOURCE_LANG:
+        return gettext.NullTranslations()
+    path = locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    try:
+        with path.open("rb") as compiled:
+            return gettext.GNUTranslations(compiled)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(
+            f"the compiled {lang} catalog {path} is missing; compile the catalogs with "
+            f"`make catalogs` (pybabel compile -d {locale_dir} -D {DOMAIN})"
+        ) from exc
+
+
+def _gettext(lang: str, message: Message) -> str:
+    catalog = translations(lang)
+    if message.context is None:
+        return catalog.gettext(message.msgid)
+    return catalog.pgettext(message.context, message.msgid)
+
+
+def translate(key: str, lang: str, **values: object) -> str:
+    """The text of the message ``key`` in ``lang``, with ``values`` in its ``%(name)s``
+    placeholders (left as they are without ``values``, for verify.js to fill); the key
+    itself when no message has that key."""
+    message = _KEYED.get(key)
+    if message is None:
+        return key
+    text = _gettext(lang, message)
+    return text % values if values else text
+
+
+def language_name(lang: str) -> str:
+    """``lang``'s name in itself (中文, English), as the language switch shows it."""
+    return str(Locale.parse(lang).display_name)
+
+
+# -- the templates' gettext: the language is the rendered page's (its context's ``lang``) --
+
+
+def _page_lang(context: Context) -> str:
+    return str(context.get("lang", LANGS[0]))
+
+
+@pass_context
+def _template_gettext(context: Context, message: str) -> Markup:
+    return escape(translations(_page_lang(context)).gettext(message))
+
+
+@pass_context
+def _template_ngettext(context: Context, singular: str, plural: str, n: int) -> Markup:
+    return escape(translations(_page_lang(context)).ngettext(singular, plural, n))
+
+
+@pass_context
+def _template_pgettext(context: Context, msgctxt: str, message: str) -> Markup:
+    return escape(translations(_page_lang(context)).pgettext(msgctxt, message))
+
+
+@pass_context
+def _template_npgettext(
+    context: Context, msgctxt: str, singular: str, plural: str, n: int
+) -> Markup:
+    catalog = translations(_page_lang(context))
+    return escape(catalog.npgettext(msgctxt, singular, plural, n))
+
+
+def install(env: Environment) -> None:
+    """Add Jinja2's i18n extension to ``env`` with gettext in each page's language.
+
+    The functions are installed once and read the language from the context a template
+    renders with, so pages in two languages can render at the same time. Translations are
+    escaped like any other text, and placeholders filled by ``%`` (the extension's
+    "newstyle" gettext: ``{{ _("entry %(n)s", n=index) }}``).
+    """
+    env.add_extension("jinja2.ext.i18n")
+    cast(Any, env).install_gettext_callables(
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
+        newstyle=True,
+    )
+
+
+# -- dynasty names ---------------------------------------------------------------------------
 
 
 def dynasty_name(value: str, lang: str) -> str:
     """``value`` (a dynasty or period as the data writes it) named for ``lang``.
 
-    Chinese is returned as written. In English, names we know are translated, including
-    runs like 明清 ("Ming–Qing") and ranges like 唐至今 ("Tang to the present"); anything
-    else is returned as written rather than half-translated.
+    Chinese is returned as written. In English, names the dates tables know are translated,
+    including runs like 明清 ("Ming–Qing") and ranges like 唐至今 ("Tang to the present");
+    anything else is returned as written rather than half-translated.
     """
     if lang != "en" or not value:
         return value
@@ -373,21 +305,20 @@ def dynasty_name(value: str, lang: str) -> str:
     return " to ".join(parts)
 
 
+@cache
+def _longest_name() -> int:
+    return max(len(name) for name in dynasty_names())
+
+
 def _split_names(text: str) -> list[str] | None:
+    english = dynasty_names()
     names = []
     while text:
-        for size in range(min(_LONGEST, len(text)), 0, -1):
-            if text[:size] in _DYNASTIES:
-                names.append(_DYNASTIES[text[:size]])
+        for size in range(min(_longest_name(), len(text)), 0, -1):
+            if text[:size] in english:
+                names.append(english[text[:size]])
                 text = text[size:]
                 break
         else:
             return None
     return names or None
-
-
-def translate(key: str, lang: str, **values: object) -> str:
-    """The text for ``key`` in ``lang``; the key itself when we have no text for it."""
-    entry = _TEXT.get(key)
-    text = entry.get(lang, entry["en"]) if entry else key
-    return text.format(**values) if values else text

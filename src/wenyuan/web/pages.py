@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from wenyuan._deps import PlatformDep
 from wenyuan.app import SearchPage
@@ -21,7 +22,7 @@ from wenyuan.app.limits import MAX_FACET_VALUES, MAX_OFFSET, MAX_SEARCH_QUERY, M
 from wenyuan.core.errors import WenyuanError
 from wenyuan.resources import LABEL_KEYS, Record, TimeSpan
 from wenyuan.search import FACETS, FacetCount
-from wenyuan.web.i18n import LANGS, dynasty_name, translate
+from wenyuan.web.i18n import LANGS, dynasty_name, install, language_name, translate
 
 __all__ = [
     "Detail",
@@ -34,7 +35,12 @@ __all__ = [
     "templates",
 ]
 
-templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(),
+)
+install(_env)
+templates = Jinja2Templates(env=_env)
 router = APIRouter(include_in_schema=False)
 #: Hits a page shows (fewer if ``WENYUAN_MAX_SEARCH_LIMIT`` is smaller).
 _PAGE_SIZE = 20
@@ -116,6 +122,9 @@ class ErrorContext:
 
 
 def _render(request: Request, name: str, context: Any, lang: str, status: int = 200) -> Response:
+    """Render template ``name`` in ``lang``: its words through ``_()`` (the catalogs), a
+    message chosen at run time through ``t(key)``, a dynasty name through ``dynasty()``."""
+
     def t(key: str, **values: object) -> str:
         return translate(key, lang, **values)
 
@@ -127,6 +136,7 @@ def _render(request: Request, name: str, context: Any, lang: str, status: int = 
             "t": t,
             "lang": lang,
             "switch_url": _switch_url(request, lang),
+            "switch_name": language_name(_other_lang(lang)),
             "dynasty": lambda value: dynasty_name(value, lang),
         },
         status_code=status,
@@ -136,9 +146,13 @@ def _render(request: Request, name: str, context: Any, lang: str, status: int = 
     return response
 
 
+def _other_lang(lang: str) -> str:
+    return "en" if lang == "zh" else "zh"
+
+
 def _switch_url(request: Request, lang: str) -> str:
     """The language switch: the other language, back to this page, minus any ``lang=``."""
-    other = "en" if lang == "zh" else "zh"
+    other = _other_lang(lang)
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     target = request.url.path + ("?" + urlencode(query) if query else "")
     return f"/lang/{other}?" + urlencode({"next": target})

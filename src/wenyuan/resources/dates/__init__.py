@@ -20,10 +20,12 @@ from wenyuan.resources.dates._parser import (
     parse_date,
     try_parse_date,
 )
+from wenyuan.resources.dates._tables import dynasty_names
 
 __all__ = [
     "MAX_LENGTH",
     "DateSpan",
+    "dynasty_names",
     "dynasty_of_year",
     "dynasty_span",
     "parse_date",

@@ -7,6 +7,10 @@ every name a record may use: simplified and traditional Chinese, English (with o
 form (``wenyuan.core.text.fold``), which is how the parser sees the text: fold turns the 乾
 of 乾封 or 乾化 into 干, so those eras would otherwise never match.
 
+``dynasty_names`` is the other direction, for pages that show a record's dynasty: each
+Chinese name of a dynasty or of a period in ``dynasties.toml``'s ``[[period]]`` table, in
+simplified and traditional characters, with its English name.
+
 Hazard: holds process-wide state; the tables are loaded on first use and cached for the life
 of the process (``tables()``), so they must be treated as read-only.
 """
@@ -14,14 +18,16 @@ of the process (``tables()``), so they must be treated as read-only.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from wenyuan.core.text import fold, pinyin_compact
 
-__all__ = ["Dynasty", "Era", "Tables", "tables"]
+__all__ = ["Dynasty", "Era", "Tables", "dynasty_names", "tables"]
 
 _EN_SUFFIXES = ("", " dynasty", " period", " era", " kingdom", " kingdoms")
 
@@ -62,6 +68,8 @@ class Tables:
     dynasty_by_name: dict[str, Dynasty]
     eras_by_name: dict[str, tuple[Era, ...]]
     facets: tuple[Dynasty, ...]
+    #: Each Chinese name (simplified, traditional) of a dynasty or named period → its English.
+    english: Mapping[str, str]
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -96,7 +104,8 @@ def _names(dynasty: Dynasty) -> list[str]:
 @cache
 def tables() -> Tables:
     """The tables, loaded on first call and shared afterwards."""
-    dynasties = tuple(_dynasty(row) for row in _read("dynasties.toml")["dynasty"])
+    dynasty_data = _read("dynasties.toml")
+    dynasties = tuple(_dynasty(row) for row in dynasty_data["dynasty"])
     by_name: dict[str, Dynasty] = {}
     for dynasty in dynasties:
         for name in _names(dynasty):
@@ -124,4 +133,33 @@ def tables() -> Tables:
         dynasty_by_name=by_name,
         eras_by_name={k: tuple(v) for k, v in eras_by_name.items()},
         facets=tuple(d for d in dynasties if d.facet),
+        english=_english_names(dynasties, dynasty_data.get("period", [])),
     )
+
+
+def _english_names(
+    dynasties: tuple[Dynasty, ...], periods: list[dict[str, Any]]
+) -> Mapping[str, str]:
+    """Each Chinese name of the dynasties and the named periods → its English name.
+
+    Raises ``ValueError`` if one Chinese name is given two English names: the data file
+    must say which it means.
+    """
+    rows = [(d.zh_hans, d.zh_hant, d.en) for d in dynasties]
+    rows += [(str(p["zh_hans"]), str(p["zh_hant"]), str(p["en"])) for p in periods]
+    english: dict[str, str] = {}
+    for hans, hant, en in rows:
+        for name in (hans, hant):
+            if english.setdefault(name, en) != en:
+                raise ValueError(f"{name} is named both {english[name]!r} and {en!r}")
+    return MappingProxyType(english)
+
+
+def dynasty_names() -> Mapping[str, str]:
+    """Each Chinese name of a dynasty or named period, simplified and traditional, with its
+    English name (``"北宋"`` → ``"Northern Song"``, ``"金"`` → ``"Jin (Jurchen)"``).
+
+    Aliases are not included: they are spellings the parser accepts, and some name a wider
+    or narrower period than the dynasty they are dated as.
+    """
+    return tables().english

@@ -43,7 +43,7 @@ const PENDING_TRIES = 3; // fetches of a receipt that is not ready (202) before 
 const MAX_WAIT = 5; // seconds waited at most between them, whatever Retry-After says
 const utf8 = new TextEncoder();
 
-/** A check that failed: `key` names the reason's text, `values` fill its {placeholders}. */
+/** A check that failed: `key` names the reason's text, `values` fill its %(placeholders)s. */
 class StepError extends Error {
   constructor(key, values = {}) {
     super(key);
@@ -493,9 +493,10 @@ const STEPS = [
 
 // -- the page ------------------------------------------------------------------------------
 
+/** The text `key` with `values` in its gettext placeholders, `%(name)s`. */
 function format(messages, key, values = {}) {
   const text = messages[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+  return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? values[name] : whole));
 }
 
 function showStep(list, number, state, label, note) {
