@@ -239,7 +239,7 @@ def ours(args: argparse.Namespace) -> dict[str, Any]:
 
     from wenyuan.core.db import create_engine, migrate
     from wenyuan.ledger import MIGRATIONS, Log, verify_consistency, verify_inclusion
-    from wenyuan.ledger.log import Pending
+    from wenyuan.ledger._log import Pending
 
     engine = create_engine(ledger_url(args.data_dir))
     migrate(engine, [MIGRATIONS])

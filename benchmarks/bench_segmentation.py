@@ -7,7 +7,7 @@ file-number order (deterministic). Bodies are folded with ``wenyuan.core.text.fo
 platform indexes them) and indexed, body only, into three small tantivy indexes in a
 temporary folder:
 
-- **ngram**: the design our backend was built on (``wenyuan.search.tantivy_backend``, which
+- **ngram**: the design our backend was built on (``wenyuan.search._tantivy_backend``, which
   has since added a clause mark at punctuation and ranks by phrase tiers: ADR 0002's
   update), measured under the same query as jieba: a unigram field
   (regex tokenizer ``\\p{Han}|[\\p{L}\\p{N}&&[^\\p{Han}]]+``, with positions) and a bigram field

@@ -24,8 +24,8 @@ from wenyuan.api.schemas import (
 from wenyuan.app import Platform
 from wenyuan.asgi import create_app
 from wenyuan.resources import Creator, Image, Provenance, Record, TimeSpan
+from wenyuan.resources._model import decode_record
 from wenyuan.resources.dates import DateSpan
-from wenyuan.resources.model import decode_record
 
 #: (model, its API schema, fields the API adds first, fields it leaves out).
 RECORD_TYPES = [

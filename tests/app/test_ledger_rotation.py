@@ -22,9 +22,9 @@ from wenyuan.ledger import (
     encode_leaf,
     make_register,
     make_transfer,
+    verify_handover,
     verify_receipt,
 )
-from wenyuan.ledger.verify import verify_handover
 
 
 def _receipt(result: Receipt | PendingReceipt) -> Receipt:

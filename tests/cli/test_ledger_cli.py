@@ -27,7 +27,7 @@ from wenyuan.ledger import (
     load_signer,
     make_register,
 )
-from wenyuan.ledger.mirror import mirror_fetcher
+from wenyuan.ledger._mirror import mirror_fetcher
 
 runner = CliRunner()
 

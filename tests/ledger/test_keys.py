@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from wenyuan.core.errors import InvalidInput, NotFound, StorageError
-from wenyuan.ledger.keys import (
+from wenyuan.ledger._keys import (
     InsecureKeyFile,
     KeyFileExists,
     generate_key,
@@ -19,7 +19,7 @@ from wenyuan.ledger.keys import (
     load_verifier,
     public_key_path,
 )
-from wenyuan.ledger.note import KeyFormatError, open_note, sign_note
+from wenyuan.ledger._note import KeyFormatError, open_note, sign_note
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from wenyuan.core.errors import InvalidInput, StorageError
 from wenyuan.ledger import Log, LogBusy, LogCorrupted, MerkleTree, leaf_hash
-from wenyuan.ledger.log import MAX_LEAF_BYTES, Pending
+from wenyuan.ledger._log import MAX_LEAF_BYTES, Pending
 
 ORIGIN = "test.wenyuan.example/log"
 

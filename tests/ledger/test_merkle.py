@@ -13,9 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wenyuan.core.errors import InvalidInput
-from wenyuan.ledger.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, node_hash
-from wenyuan.ledger.verify import (
+from wenyuan.ledger import (
+    EMPTY_ROOT,
+    MerkleTree,
     ProofError,
+    leaf_hash,
+    node_hash,
     root_from_inclusion_proof,
     verify_consistency,
     verify_inclusion,

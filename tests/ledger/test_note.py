@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wenyuan.core.errors import InvalidInput
-from wenyuan.ledger.note import (
+from wenyuan.ledger._note import (
     ALG_COSIGNATURE_V1,
     MAX_SIGNATURES,
     Checkpoint,

@@ -16,11 +16,14 @@ from wenyuan.ledger import (
     ChainLink,
     Ledger,
     LedgerReader,
+    LocalWitness,
+    MemoryWitnessState,
     NoteSigner,
     PendingReceipt,
     Receipt,
     RegistryView,
     TileReader,
+    Witness,
     encode_leaf,
     finish_log,
     make_register,
@@ -28,9 +31,8 @@ from wenyuan.ledger import (
     verify_handover,
     verify_receipt,
 )
-from wenyuan.ledger.log import entry_count
-from wenyuan.ledger.mirror import mirror_fetcher
-from wenyuan.ledger.witness import LocalWitness, MemoryWitnessState, Witness
+from wenyuan.ledger._log import entry_count
+from wenyuan.ledger._mirror import mirror_fetcher
 
 ORIGIN = "reader.test.wenyuan.example"
 

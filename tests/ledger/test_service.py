@@ -18,24 +18,29 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
 from wenyuan.core.errors import InvalidInput, NotFound
-from wenyuan.ledger.log import LogCorrupted, LogKeyMismatch
-from wenyuan.ledger.note import NoteSigner
-from wenyuan.ledger.registry import LogFrozen
-from wenyuan.ledger.service import Ledger
-from wenyuan.ledger.state import Refused
-from wenyuan.ledger.statements import (
+from wenyuan.ledger import (
+    Ledger,
+    LocalWitness,
+    LogCorrupted,
+    LogFrozen,
+    LogKeyMismatch,
+    MemoryWitnessState,
+    NoteSigner,
+    PendingReceipt,
+    Receipt,
+    Refused,
     StatementError,
+    TileReader,
+    VerificationError,
+    Witness,
     encode_leaf,
     make_grant_licence,
     make_register,
     make_revoke,
     make_transfer,
     statement_hash,
+    verify_receipt,
 )
-from wenyuan.ledger.tiles import TileReader
-from wenyuan.ledger.values import PendingReceipt, Receipt
-from wenyuan.ledger.verify import VerificationError, verify_receipt
-from wenyuan.ledger.witness import LocalWitness, MemoryWitnessState, Witness
 
 ORIGIN = "ledger.test.wenyuan.example"
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound
-from wenyuan.ledger.note import NoteSigner
-from wenyuan.ledger.state import (
+from wenyuan.ledger import NoteSigner
+from wenyuan.ledger._state import (
     APPLIERS,
     AssetState,
     Handover,
@@ -25,7 +25,7 @@ from wenyuan.ledger.state import (
     apply,
     replay,
 )
-from wenyuan.ledger.statements import (
+from wenyuan.ledger._statements import (
     KINDS,
     SignedStatement,
     StatementError,

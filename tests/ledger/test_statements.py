@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wenyuan.core.errors import InvalidInput
-from wenyuan.ledger import statements as stm
-from wenyuan.ledger.note import NoteSigner
-from wenyuan.ledger.statements import (
+from wenyuan.ledger import NoteSigner
+from wenyuan.ledger import _statements as stm
+from wenyuan.ledger._statements import (
     KINDS,
     MAX_LEAF_BYTES,
     KindSpec,
@@ -456,7 +456,7 @@ def test_a_new_kind_is_one_registry_entry(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_leaf_limit_is_the_logs() -> None:
     """A statement small enough to sign is small enough for the log to store."""
-    from wenyuan.ledger import log
+    from wenyuan.ledger import _log as log
 
     assert MAX_LEAF_BYTES == log.MAX_LEAF_BYTES == 2**16 - 1
 

@@ -13,7 +13,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound
-from wenyuan.ledger.merkle import (
+from wenyuan.ledger import ProofError, verify_consistency, verify_inclusion
+from wenyuan.ledger._merkle import (
     EMPTY_ROOT,
     MerkleTree,
     consistency_path,
@@ -22,8 +23,8 @@ from wenyuan.ledger.merkle import (
     node_hash,
     subtree_hash,
 )
-from wenyuan.ledger.mirror import mirror_fetcher, write_mirror
-from wenyuan.ledger.tiles import (
+from wenyuan.ledger._mirror import mirror_fetcher, write_mirror
+from wenyuan.ledger._tiles import (
     TileAddress,
     TileError,
     TilePathError,
@@ -34,7 +35,6 @@ from wenyuan.ledger.tiles import (
     tile_data,
     tiles_for_size,
 )
-from wenyuan.ledger.verify import ProofError, verify_consistency, verify_inclusion
 
 BIG = 70_100  # leaves in the shared tree: past 65,536 = 256**2 and the spec's 70,000 example
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wenyuan.ledger.merkle import EMPTY_ROOT, MerkleTree, leaf_hash
-from wenyuan.ledger.note import (
+from wenyuan.ledger import EMPTY_ROOT, MerkleTree, leaf_hash
+from wenyuan.ledger._note import (
     Checkpoint,
     NoteSigner,
     cosignature_timestamp,
@@ -20,7 +20,7 @@ from wenyuan.ledger.note import (
     sign_note,
     split_note,
 )
-from wenyuan.ledger.witness import (
+from wenyuan.ledger._witness import (
     MAX_PROOF_LINES,
     BadSignature,
     Evidence,

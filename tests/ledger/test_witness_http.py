@@ -31,11 +31,16 @@ from wenyuan.cli.witness import witness as witness_command
 from wenyuan.core.config import Settings
 from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.errors import InvalidInput, NotFound, PayloadTooLarge
-from wenyuan.ledger import MIGRATIONS, Log
-from wenyuan.ledger.checkpoints import Checkpointer
-from wenyuan.ledger.keys import generate_key
-from wenyuan.ledger.merkle import MerkleTree, leaf_hash
-from wenyuan.ledger.note import (
+from wenyuan.ledger import (
+    MIGRATIONS,
+    Checkpointer,
+    Log,
+    MerkleTree,
+    generate_key,
+    leaf_hash,
+    verify_consistency,
+)
+from wenyuan.ledger._note import (
     Checkpoint,
     CosignatureVerifier,
     KeyFormatError,
@@ -46,8 +51,7 @@ from wenyuan.ledger.note import (
     sign_note,
     split_note,
 )
-from wenyuan.ledger.verify import verify_consistency
-from wenyuan.ledger.witness import (
+from wenyuan.ledger._witness import (
     TLOG_SIZE_MEDIA_TYPE,
     FileWitnessState,
     MemoryWitnessState,
@@ -58,7 +62,7 @@ from wenyuan.ledger.witness import (
     load_witnessed_logs,
     parse_add_checkpoint_request,
 )
-from wenyuan.ledger.witness_http import (
+from wenyuan.ledger._witness_http import (
     MAX_RESPONSE_BYTES,
     HTTPWitness,
     WitnessProtocolError,

@@ -13,7 +13,7 @@ import pytest
 from wenyuan.core.db import create_engine, migrate
 from wenyuan.core.process import ProcessOwner, owner_is_gone, this_process
 from wenyuan.resources import MIGRATIONS, RecordStore, RunCounts
-from wenyuan.resources.tables import ingest_runs
+from wenyuan.resources._tables import ingest_runs
 
 STALE_AFTER = 900.0
 

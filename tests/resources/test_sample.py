@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wenyuan.core.errors import SourceError
-from wenyuan.resources.model import Record
+from wenyuan.resources import Record
 from wenyuan.resources.sources._base import Rejected
 from wenyuan.resources.sources.sample import SampleSource, sample_path
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wenyuan.core.errors import SourceError
-from wenyuan.resources.model import Record
+from wenyuan.resources import Record
 from wenyuan.resources.sources._base import Rejected
 from wenyuan.resources.sources._files import iter_files
 from wenyuan.resources.sources.cmoa import CmoaSource, iso_year

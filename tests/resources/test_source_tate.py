@@ -12,7 +12,7 @@ import pytest
 
 from wenyuan.core.errors import SourceError
 from wenyuan.core.ids import record_id
-from wenyuan.resources.model import Record
+from wenyuan.resources import Record
 from wenyuan.resources.sources._base import Rejected
 from wenyuan.resources.sources._files import iter_files
 from wenyuan.resources.sources.tate import TateSource

@@ -39,7 +39,7 @@ from wenyuan.ledger import (
     make_register,
     verify_receipt,
 )
-from wenyuan.ledger.statements import format_time, new_statement
+from wenyuan.ledger._statements import format_time, new_statement
 
 IDENTITY = bytes([1]) + bytes(31)
 P = 2**255 - 19

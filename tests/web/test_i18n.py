@@ -19,7 +19,7 @@ from tests.web.conftest import TestClient
 from wenyuan.app import Platform
 from wenyuan.asgi import create_app
 from wenyuan.core.config import Settings
-from wenyuan.ledger.statements import KINDS
+from wenyuan.ledger._statements import KINDS
 from wenyuan.resources import LABEL_KEYS, RECORD_TYPES
 from wenyuan.resources.dates import dynasty_names
 from wenyuan.search import FACETS

@@ -34,6 +34,7 @@ from wenyuan.app import Platform
 from wenyuan.app.ledger import ledger_signer
 from wenyuan.core.config import Settings, WitnessSetting
 from wenyuan.ledger import (
+    MemoryWitnessState,
     NoteSigner,
     NoteVerifier,
     VerificationError,
@@ -44,7 +45,6 @@ from wenyuan.ledger import (
     make_transfer,
     verify_receipt,
 )
-from wenyuan.ledger.witness import MemoryWitnessState
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route

@@ -1,7 +1,7 @@
 """Response bodies of the JSON API (pydantic models, so the OpenAPI document is exact).
 
 The record's parts (``RecordOut``, ``CreatorOut``, ``TimeSpanOut``, ``ProvenanceOut``,
-``ImageOut``) and ``DateOut`` are built from the model they show (``wenyuan.resources.model``'s
+``ImageOut``) and ``DateOut`` are built from the model they show (``wenyuan.resources._model``'s
 msgspec structs, the dates parser's ``DateSpan``) by ``model_of``, field by field, with the
 model's field descriptions: a field added to the model is in the API and its OpenAPI
 document at once. The other bodies are shapes of the API's own.

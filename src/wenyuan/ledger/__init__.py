@@ -2,7 +2,7 @@
 
 An append-only Merkle log (RFC 9162) with C2SP checkpoints, tiles and witness cosignatures;
 signed statements about cultural assets (register, transfer, grant and revoke licences) checked
-against the state the log implies; receipts that verify offline (``wenyuan.ledger.verify``).
+against the state the log implies; receipts that verify offline (``wenyuan.ledger._verify``).
 It imports nothing of Wenyuan but ``core``.
 """
 
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wenyuan.ledger.checkpoints import (
+from wenyuan.ledger._checkpoints import (
     Checkpointer,
     CheckpointSource,
     StoredCheckpoints,
     WitnessClient,
     finish_log,
 )
-from wenyuan.ledger.keys import (
+from wenyuan.ledger._keys import (
     InsecureKeyFile,
     KeyFileExists,
     generate_key,
@@ -25,9 +25,9 @@ from wenyuan.ledger.keys import (
     load_signer,
     load_verifier,
 )
-from wenyuan.ledger.log import MAX_LEAF_BYTES, Log, LogBusy, LogCorrupted, LogKeyMismatch
-from wenyuan.ledger.merkle import EMPTY_ROOT, HASH_SIZE, MerkleTree, leaf_hash, node_hash
-from wenyuan.ledger.note import (
+from wenyuan.ledger._log import MAX_LEAF_BYTES, Log, LogBusy, LogCorrupted, LogKeyMismatch
+from wenyuan.ledger._merkle import EMPTY_ROOT, HASH_SIZE, MerkleTree, leaf_hash, node_hash
+from wenyuan.ledger._note import (
     Checkpoint,
     CosignatureVerifier,
     NoteError,
@@ -38,8 +38,8 @@ from wenyuan.ledger.note import (
     parse_vkey,
     sign_note,
 )
-from wenyuan.ledger.reader import LedgerReader
-from wenyuan.ledger.registry import (
+from wenyuan.ledger._reader import LedgerReader
+from wenyuan.ledger._registry import (
     Accepted,
     LogFrozen,
     Registry,
@@ -49,8 +49,8 @@ from wenyuan.ledger.registry import (
     log_chain,
     replay_chain,
 )
-from wenyuan.ledger.service import Ledger
-from wenyuan.ledger.state import (
+from wenyuan.ledger._service import Ledger
+from wenyuan.ledger._state import (
     AssetState,
     FlaggedEntry,
     Handover,
@@ -60,7 +60,7 @@ from wenyuan.ledger.state import (
     ReplayError,
     UnknownAsset,
 )
-from wenyuan.ledger.statements import (
+from wenyuan.ledger._statements import (
     Inadmissible,
     PolicyRefused,
     SignedStatement,
@@ -78,8 +78,8 @@ from wenyuan.ledger.statements import (
     read_leaf,
     statement_hash,
 )
-from wenyuan.ledger.tiles import TileError, TilePathError, TileReader, parse_tile_path
-from wenyuan.ledger.values import (
+from wenyuan.ledger._tiles import TileError, TilePathError, TileReader, parse_tile_path
+from wenyuan.ledger._values import (
     RECEIPT_FORMAT,
     RECEIPT_PATH,
     AssetHistory,
@@ -96,7 +96,7 @@ from wenyuan.ledger.values import (
     StoredCheckpoint,
     receipt_path,
 )
-from wenyuan.ledger.verify import (
+from wenyuan.ledger._verify import (
     STEPS,
     ProofError,
     VerificationError,
@@ -107,8 +107,8 @@ from wenyuan.ledger.verify import (
     verify_inclusion,
     verify_receipt,
 )
-from wenyuan.ledger.view import RegistryView
-from wenyuan.ledger.witness import (
+from wenyuan.ledger._view import RegistryView
+from wenyuan.ledger._witness import (
     TLOG_SIZE_MEDIA_TYPE,
     FileWitnessState,
     InconsistentCheckpoint,
@@ -120,7 +120,7 @@ from wenyuan.ledger.witness import (
     load_witness,
     parse_add_checkpoint_request,
 )
-from wenyuan.ledger.witness_http import (
+from wenyuan.ledger._witness_http import (
     HTTPWitness,
     WitnessProtocolError,
     WitnessRefused,

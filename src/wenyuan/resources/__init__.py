@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wenyuan.resources._ingest import IngestResult, ingest, validate_record
 from wenyuan.resources._listener import ChangeListener
-from wenyuan.resources.ingest import IngestResult, ingest, validate_record
-from wenyuan.resources.model import (
+from wenyuan.resources._model import (
     LABEL_KEYS,
     RECORD_TYPES,
     Creator,
@@ -15,9 +15,9 @@ from wenyuan.resources.model import (
     Record,
     TimeSpan,
 )
-from wenyuan.resources.repository import Change, IngestRun, RecordPage, RecordStore, RunCounts
+from wenyuan.resources._repository import Change, IngestRun, RecordPage, RecordStore, RunCounts
+from wenyuan.resources._tables import CHANGES_CHANNEL
 from wenyuan.resources.sources import SOURCE_NAMES, Rejected, make_adapter
-from wenyuan.resources.tables import CHANGES_CHANNEL
 
 __all__ = [
     "CHANGES_CHANNEL",

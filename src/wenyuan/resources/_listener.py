@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from wenyuan.core.errors import StorageError
-from wenyuan.resources.tables import CHANGES_CHANNEL
+from wenyuan.resources._tables import CHANGES_CHANNEL
 
 __all__ = ["ChangeListener"]
 

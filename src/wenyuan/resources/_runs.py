@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from wenyuan.core.errors import StorageError
 from wenyuan.core.process import ProcessOwner, owner_is_gone, this_process
-from wenyuan.resources.tables import ingest_runs, records
+from wenyuan.resources._tables import ingest_runs, records
 
 __all__ = ["IngestRun", "RunCounts", "RunLog"]
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from wenyuan.search._analysis import analyze_query
+from wenyuan.search._tantivy_backend import TantivyIndex
 from wenyuan.search._types import (
     FACETS,
     FacetCount,
@@ -15,7 +16,6 @@ from wenyuan.search._types import (
     SearchQuery,
     SearchResult,
 )
-from wenyuan.search.tantivy_backend import TantivyIndex
 
 __all__ = [
     "FACETS",

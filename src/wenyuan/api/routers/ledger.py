@@ -1,7 +1,7 @@
 """/api/ledger: submit signed statements, fetch receipts, proofs, assets and checkpoints.
 
 The statement endpoint takes the exact leaf bytes (the JSON envelope of statement, signature
-and key, see ``wenyuan.ledger.statements``) as the request body: what is hashed into the log
+and key, see ``wenyuan.ledger._statements``) as the request body: what is hashed into the log
 is what the client sent, byte for byte. The C2SP paths a static mirror serves
 (``/ledger/checkpoint``, ``/ledger/tile/…``) are in ``tlog_router``, outside ``/api``.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from wenyuan.resources.model import Record
+from wenyuan.resources._model import Record
 
 __all__ = ["Item", "Rejected", "SourceAdapter"]
 

@@ -25,8 +25,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from wenyuan.core.text import pinyin, to_simplified, to_traditional
+from wenyuan.resources._model import Creator, Provenance, Record, TimeSpan
 from wenyuan.resources.dates import dynasty_span
-from wenyuan.resources.model import Creator, Provenance, Record, TimeSpan
 from wenyuan.resources.sources._base import Item, Rejected
 from wenyuan.resources.sources._files import iter_files
 

@@ -51,8 +51,8 @@ import msgspec
 
 from wenyuan.core.errors import SourceError
 from wenyuan.core.text import to_simplified
+from wenyuan.resources._model import RECORD_TYPES, Creator, Image, Provenance, Record, TimeSpan
 from wenyuan.resources.dates import try_parse_date
-from wenyuan.resources.model import RECORD_TYPES, Creator, Image, Provenance, Record, TimeSpan
 from wenyuan.resources.sources._base import Item, Rejected
 from wenyuan.resources.sources._common import chinese_labels, is_chinese
 from wenyuan.resources.sources._files import iter_files

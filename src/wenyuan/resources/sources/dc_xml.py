@@ -42,8 +42,8 @@ from typing import Any
 from xml.parsers import expat
 
 from wenyuan.core.text import pinyin, to_simplified
+from wenyuan.resources._model import Creator, Provenance, Record, TimeSpan
 from wenyuan.resources.dates import try_parse_date
-from wenyuan.resources.model import Creator, Provenance, Record, TimeSpan
 from wenyuan.resources.sources._base import Item, Rejected
 from wenyuan.resources.sources._common import chinese_labels, is_chinese
 from wenyuan.resources.sources._files import iter_files

@@ -29,7 +29,7 @@ from typing import Any
 
 from wenyuan.core.errors import SourceError
 from wenyuan.core.text import pinyin, to_traditional
-from wenyuan.resources.model import RECORD_TYPES, Creator, Provenance, Record, TimeSpan
+from wenyuan.resources._model import RECORD_TYPES, Creator, Provenance, Record, TimeSpan
 from wenyuan.resources.sources._base import Item, Rejected
 
 __all__ = ["RIGHTS", "SampleSource", "sample_path"]

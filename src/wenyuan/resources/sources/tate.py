@@ -26,8 +26,8 @@ from typing import Any
 import msgspec
 
 from wenyuan.core.ids import record_id
+from wenyuan.resources._model import Creator, Image, Provenance, Record, TimeSpan
 from wenyuan.resources.dates import try_parse_date
-from wenyuan.resources.model import Creator, Image, Provenance, Record, TimeSpan
 from wenyuan.resources.sources._base import Item, Rejected
 from wenyuan.resources.sources._common import chinese_labels, is_chinese, json_reason
 from wenyuan.resources.sources._files import iter_files

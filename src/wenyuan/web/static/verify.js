@@ -3,7 +3,7 @@
 // The asset page lists an asset's statements, each with a "verify" button. A click fetches
 // that entry's receipt bundle from /api/ledger/entries/{index}/receipt (with ?log=ORIGIN for
 // an entry of an earlier log of the hand-over chain) and checks it here, in the numbered
-// steps of wenyuan.ledger.verify.verify_receipt:
+// steps of wenyuan.ledger._verify.verify_receipt:
 //
 //   1. read the bundle            (JSON shape, base64, the entry asked for)
 //   2. open the signed note       (C2SP signed note: the log's Ed25519 signature by the vkey

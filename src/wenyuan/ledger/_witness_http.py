@@ -4,7 +4,7 @@
 body to ``URL/add-checkpoint`` and turns the answer into what ``Checkpointer`` expects (the
 cosignature lines; ``SizeMismatch`` with the witness's size on a 409; a ``WitnessRefused``
 or ``WitnessUnavailable`` otherwise). The witness itself, and its loading from files, is
-``wenyuan.ledger.witness``; the app that serves it, ``wenyuan.api.witness``.
+``wenyuan.ledger._witness``; the app that serves it, ``wenyuan.api.witness``.
 
 Hazards: the witness is another party. Its answers are read with a size cap, redirects are
 followed only to the same scheme, host and port (and only 307/308, which keep the body),
@@ -24,7 +24,7 @@ from types import TracebackType
 import httpx
 
 from wenyuan.core.errors import Conflict, InvalidInput, StorageError
-from wenyuan.ledger.note import (
+from wenyuan.ledger._note import (
     MAX_SIGNATURES,
     Checkpoint,
     CosignatureVerifier,
@@ -32,7 +32,7 @@ from wenyuan.ledger.note import (
     Signature,
     split_note,
 )
-from wenyuan.ledger.witness import (
+from wenyuan.ledger._witness import (
     TLOG_SIZE_MEDIA_TYPE,
     SizeMismatch,
     format_add_checkpoint_request,

@@ -4,7 +4,7 @@ c2sp.org/signed-note (text, blank line, ``— name base64(keyid ‖ sig)`` lines
 vkeys and signer keys), c2sp.org/tlog-checkpoint (origin, size, root hash, extension lines)
 and c2sp.org/tlog-cosignature (``cosignature/v1``: a timestamped Ed25519 signature over
 ``"cosignature/v1\\ntime T\\n" ‖ checkpoint body``, key ids with the type byte 0x04). Pure: no
-I/O, no clock, no logging; key files are ``wenyuan.ledger.keys``.
+I/O, no clock, no logging; key files are ``wenyuan.ledger._keys``.
 
 Hazards: a note's text MUST be ignored unless ``open_note`` returned it, which happens only
 when a known key's signature verified. A ``NoteSigner`` holds a private key; its ``repr`` and

@@ -16,10 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from wenyuan.core.db import driver_sql
 from wenyuan.core.errors import NotFound, StorageError
-from wenyuan.ledger import tables
-from wenyuan.ledger.state import AssetState
-from wenyuan.ledger.statements import read_leaf
-from wenyuan.ledger.values import AssetHistory, HistoryEntry
+from wenyuan.ledger import _tables as tables
+from wenyuan.ledger._state import AssetState
+from wenyuan.ledger._statements import read_leaf
+from wenyuan.ledger._values import AssetHistory, HistoryEntry
 
 __all__ = ["RegistryView"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
 from wenyuan.core.files import fsync_dir, replace_atomically
-from wenyuan.ledger.note import CosignatureVerifier, NoteSigner, NoteVerifier, witness_verifier
+from wenyuan.ledger._note import CosignatureVerifier, NoteSigner, NoteVerifier, witness_verifier
 
 __all__ = [
     "InsecureKeyFile",

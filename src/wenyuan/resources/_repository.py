@@ -19,9 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from wenyuan.core.db import driver_sql
 from wenyuan.core.errors import InvalidInput, NotFound, StorageError
+from wenyuan.resources._model import Record, decode_record, encode_record
 from wenyuan.resources._runs import IngestRun, RunCounts, RunLog
-from wenyuan.resources.model import Record, decode_record, encode_record
-from wenyuan.resources.tables import CHANGES_CHANNEL, changes, records, watermarks
+from wenyuan.resources._tables import CHANGES_CHANNEL, changes, records, watermarks
 
 __all__ = ["BatchResult", "Change", "IngestRun", "RecordPage", "RecordStore", "RunCounts"]
 

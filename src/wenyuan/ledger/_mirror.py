@@ -24,8 +24,8 @@ from pathlib import Path
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
 from wenyuan.core.files import fsync_dir, replace_atomically
-from wenyuan.ledger.merkle import MerkleTree, leaf_hash
-from wenyuan.ledger.tiles import (
+from wenyuan.ledger._merkle import MerkleTree, leaf_hash
+from wenyuan.ledger._tiles import (
     TileAddress,
     encode_entries,
     parse_tile_path,

@@ -27,7 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, WenyuanError
-from wenyuan.ledger.statements import (
+from wenyuan.ledger._statements import (
     PolicyRefused,
     SignedStatement,
     StatementError,

@@ -6,7 +6,7 @@ stored view. It takes no lock: ``LedgerReader.open`` reads a log beside the proc
 writes it (``refresh`` to see what that process appended since), and the writer's ``Ledger``
 is itself a reader of its own log, answering from its in-memory state.
 
-Every answer is a typed value of ``wenyuan.ledger.values``. An entry that no trusted
+Every answer is a typed value of ``wenyuan.ledger._values``. An entry that no trusted
 checkpoint covers yet gets a ``PendingReceipt``, not an error; an entry past the end of a log
 is ``NotFound``.
 """
@@ -20,15 +20,15 @@ from os import PathLike
 from sqlalchemy.engine import Engine
 
 from wenyuan.core.errors import InvalidInput, NotFound
-from wenyuan.ledger.checkpoints import CheckpointSource, StoredCheckpoints, latest_checkpoint
-from wenyuan.ledger.log import Log
-from wenyuan.ledger.merkle import leaf_hash
-from wenyuan.ledger.mirror import write_mirror
-from wenyuan.ledger.registry import log_chain
-from wenyuan.ledger.state import AssetState
-from wenyuan.ledger.statements import read_leaf, statement_hash
-from wenyuan.ledger.tiles import TILE_HEIGHT, encode_entries, parse_tile_path
-from wenyuan.ledger.values import (
+from wenyuan.ledger._checkpoints import CheckpointSource, StoredCheckpoints, latest_checkpoint
+from wenyuan.ledger._log import Log
+from wenyuan.ledger._merkle import leaf_hash
+from wenyuan.ledger._mirror import write_mirror
+from wenyuan.ledger._registry import log_chain
+from wenyuan.ledger._state import AssetState
+from wenyuan.ledger._statements import read_leaf, statement_hash
+from wenyuan.ledger._tiles import TILE_HEIGHT, encode_entries, parse_tile_path
+from wenyuan.ledger._values import (
     AssetHistory,
     ChainLink,
     ConsistencyProof,
@@ -42,7 +42,7 @@ from wenyuan.ledger.values import (
     StoredCheckpoint,
     receipt_path,
 )
-from wenyuan.ledger.view import RegistryView
+from wenyuan.ledger._view import RegistryView
 
 __all__ = ["LedgerReader"]
 

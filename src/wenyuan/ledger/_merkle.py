@@ -8,12 +8,12 @@ right edge of a tree of size ``n`` is rebuilt from at most ``log2(n)`` complete 
 Hashing is RFC 9162 section 2.1.1: a leaf is ``SHA-256(0x00 ‖ data)``, an interior node
 ``SHA-256(0x01 ‖ left ‖ right)``, the empty tree ``SHA-256("")``. The proofs follow 2.1.3
 (inclusion) and 2.1.4 (consistency) and are checked against the Certificate Transparency
-reference vectors; their verification lives in ``wenyuan.ledger.verify``.
+reference vectors; their verification lives in ``wenyuan.ledger._verify``.
 
 The RFC recursion is written once, as module functions over a *node getter*
 (``complete_node(level, index) -> bytes``): ``subtree_hash``, ``inclusion_path`` and
 ``consistency_path``. ``MerkleTree`` passes its in-memory levels; the tiles client
-(``wenyuan.ledger.tiles.TileReader``) passes a getter that reads fetched tiles, so both produce
+(``wenyuan.ledger._tiles.TileReader``) passes a getter that reads fetched tiles, so both produce
 the same proofs from the same code.
 
 Hazard: a ``MerkleTree`` is not thread-safe for writers. The log appends from one writer

@@ -32,12 +32,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from wenyuan.core.db import driver_sql
 from wenyuan.core.errors import Conflict, InvalidInput, StorageError
-from wenyuan.ledger import tables
-from wenyuan.ledger.log import Log, Pending, entry_count
-from wenyuan.ledger.note import NoteVerifier
-from wenyuan.ledger.state import AssetState, Handover, LedgerState, apply, replay
-from wenyuan.ledger.statements import check_admission, decode_leaf
-from wenyuan.ledger.view import RegistryView
+from wenyuan.ledger import _tables as tables
+from wenyuan.ledger._log import Log, Pending, entry_count
+from wenyuan.ledger._note import NoteVerifier
+from wenyuan.ledger._state import AssetState, Handover, LedgerState, apply, replay
+from wenyuan.ledger._statements import check_admission, decode_leaf
+from wenyuan.ledger._view import RegistryView
 
 __all__ = [
     "Accepted",

@@ -7,7 +7,7 @@ that shows the log misbehaving (a split view, a proof that fails against what wa
 is saved as evidence, for the operator to publish. ``load_witness`` builds the ``Witness`` a
 server runs from its key file, its state folder and the vkeys of the logs it follows; the
 HTTP app that serves it is ``wenyuan.api.witness``, and the log's side of the exchange (the
-client a checkpointer asks) is ``wenyuan.ledger.witness_http``.
+client a checkpointer asks) is ``wenyuan.ledger._witness_http``.
 
 Hazards: the check of the old size and the update of the record MUST be atomic, or two
 requests can roll the record back (the race the spec describes); the state store's
@@ -36,9 +36,9 @@ from typing import Any, Protocol
 
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
 from wenyuan.core.files import replace_atomically
-from wenyuan.ledger.keys import load_signer, load_verifier
-from wenyuan.ledger.merkle import EMPTY_ROOT
-from wenyuan.ledger.note import (
+from wenyuan.ledger._keys import load_signer, load_verifier
+from wenyuan.ledger._merkle import EMPTY_ROOT
+from wenyuan.ledger._note import (
     Checkpoint,
     NoteError,
     NoteSigner,
@@ -49,7 +49,7 @@ from wenyuan.ledger.note import (
     open_note,
     split_note,
 )
-from wenyuan.ledger.verify import ProofError, verify_consistency
+from wenyuan.ledger._verify import ProofError, verify_consistency
 
 __all__ = [
     "MAX_PROOF_LINES",

@@ -10,7 +10,7 @@ is accepted only if it re-encodes to the identical bytes, its key equals the sta
 issuer and the signature verifies, so one statement has exactly one leaf.
 
 Kinds are a registry (``KINDS``: kind → ``KindSpec`` of field checks); a new kind is one
-``register_kind`` call here plus an applier in ``wenyuan.ledger.state``.
+``register_kind`` call here plus an applier in ``wenyuan.ledger._state``.
 
 Hazards: ``SignedStatement.statement`` is a plain dict; mutating it after signing makes the
 signature fail (``encode_leaf`` checks, so such a statement never reaches the log). Base64 is
@@ -297,7 +297,7 @@ def check_statement(statement: Any) -> None:
     """Raise ``StatementError`` naming the first field that is missing, unknown or malformed.
 
     Checks shape only (types, sizes, formats, and that the leaf fits ``MAX_LEAF_BYTES``);
-    whether the ledger accepts the statement is ``wenyuan.ledger.state.apply``'s question.
+    whether the ledger accepts the statement is ``wenyuan.ledger._state.apply``'s question.
     """
     canonical_statement(statement)
 

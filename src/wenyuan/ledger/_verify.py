@@ -23,7 +23,7 @@ from typing import Any
 import rfc8785
 
 from wenyuan.core.errors import InvalidInput
-from wenyuan.ledger.note import (
+from wenyuan.ledger._note import (
     Checkpoint,
     CosignatureVerifier,
     NoteVerifier,
@@ -31,8 +31,8 @@ from wenyuan.ledger.note import (
     open_note,
     witness_verifier,
 )
-from wenyuan.ledger.statements import decode_leaf
-from wenyuan.ledger.values import RECEIPT_FORMAT, Receipt
+from wenyuan.ledger._statements import decode_leaf
+from wenyuan.ledger._values import RECEIPT_FORMAT, Receipt
 
 __all__ = [
     "STEPS",

@@ -38,9 +38,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from wenyuan.core.db import driver_sql
 from wenyuan.core.errors import Conflict, InvalidInput, NotFound, StorageError
-from wenyuan.ledger import tables
-from wenyuan.ledger.merkle import MerkleTree
-from wenyuan.ledger.note import Checkpoint, NoteVerifier, open_note
+from wenyuan.ledger import _tables as tables
+from wenyuan.ledger._merkle import MerkleTree
+from wenyuan.ledger._note import Checkpoint, NoteVerifier, open_note
 
 __all__ = [
     "MAX_LEAF_BYTES",

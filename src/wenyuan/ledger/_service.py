@@ -19,13 +19,13 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from wenyuan.core.errors import Conflict, InvalidInput
-from wenyuan.ledger.checkpoints import Checkpointer, WitnessClient
-from wenyuan.ledger.note import NoteSigner
-from wenyuan.ledger.reader import LedgerReader
-from wenyuan.ledger.registry import Accepted, Registry
-from wenyuan.ledger.state import AssetState, Handover
-from wenyuan.ledger.statements import encode_leaf, make_log_handover
-from wenyuan.ledger.values import PendingReceipt, Receipt
+from wenyuan.ledger._checkpoints import Checkpointer, WitnessClient
+from wenyuan.ledger._note import NoteSigner
+from wenyuan.ledger._reader import LedgerReader
+from wenyuan.ledger._registry import Accepted, Registry
+from wenyuan.ledger._state import AssetState, Handover
+from wenyuan.ledger._statements import encode_leaf, make_log_handover
+from wenyuan.ledger._values import PendingReceipt, Receipt
 
 __all__ = ["Ledger"]
 

@@ -28,10 +28,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from wenyuan.core.errors import InvalidInput, StorageError, WenyuanError
-from wenyuan.ledger import tables
-from wenyuan.ledger.log import Log, entry_count
-from wenyuan.ledger.note import Checkpoint, NoteSigner, sign_note
-from wenyuan.ledger.values import StoredCheckpoint
+from wenyuan.ledger import _tables as tables
+from wenyuan.ledger._log import Log, entry_count
+from wenyuan.ledger._note import Checkpoint, NoteSigner, sign_note
+from wenyuan.ledger._values import StoredCheckpoint
 
 __all__ = [
     "CheckpointSource",

@@ -20,8 +20,8 @@ from typing import IO
 import structlog
 
 from wenyuan.core.errors import StorageError
-from wenyuan.resources.model import LABEL_KEYS, RECORD_TYPES, Record
-from wenyuan.resources.repository import RecordStore, RunCounts
+from wenyuan.resources._model import LABEL_KEYS, RECORD_TYPES, Record
+from wenyuan.resources._repository import RecordStore, RunCounts
 from wenyuan.resources.sources import Item, Rejected, SourceAdapter
 
 __all__ = ["IngestResult", "code_fingerprint", "fingerprint", "ingest", "validate_record"]

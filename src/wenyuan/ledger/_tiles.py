@@ -7,16 +7,16 @@ c2sp.org/tlog-tiles serves a Merkle log as static files under the log's prefix (
 big-endian uint16 length and the bytes. ``N`` is written in 3-digit groups, all but the last
 prefixed with ``x`` (1234067 is ``x001/x234/067``). Paths here are relative to the prefix.
 
-The log side is ``tiles_for_size`` and ``tile_data`` (plus ``wenyuan.ledger.mirror`` to write
+The log side is ``tiles_for_size`` and ``tile_data`` (plus ``wenyuan.ledger._mirror`` to write
 them out); the client side is ``TileReader``, which computes any complete node from the tile
-that holds it and runs the one RFC 9162 recursion of ``wenyuan.ledger.merkle`` over it, so its
+that holds it and runs the one RFC 9162 recursion of ``wenyuan.ledger._merkle`` over it, so its
 roots and proofs are byte for byte those of ``MerkleTree``.
 
 Pure: no I/O beyond the ``fetch`` callable a ``TileReader`` is given.
 
 Hazards: a ``TileReader`` trusts nothing and proves nothing by itself. Tiles come from an
 untrusted server; only a root equal to a *verified* checkpoint's root hash, and proofs checked
-with ``wenyuan.ledger.verify`` against it, mean anything. A reader serves one tree size (that of
+with ``wenyuan.ledger._verify`` against it, mean anything. A reader serves one tree size (that of
 one verified checkpoint: the spec forbids fetching partial tiles no checkpoint requires) and
 caches without locks, so use one per checkpoint and per thread.
 """
@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from wenyuan.core.errors import InvalidInput, NotFound
-from wenyuan.ledger.merkle import (
+from wenyuan.ledger._merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     MerkleTree,
@@ -38,7 +38,7 @@ from wenyuan.ledger.merkle import (
     node_hash,
     subtree_hash,
 )
-from wenyuan.ledger.verify import ProofError, verify_inclusion
+from wenyuan.ledger._verify import ProofError, verify_inclusion
 
 __all__ = [
     "MAX_ENTRY_SIZE",

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wenyuan.core.errors import InvalidInput
-from wenyuan.ledger.state import AssetState
+from wenyuan.ledger._state import AssetState
 
 __all__ = [
     "RECEIPT_FORMAT",
