@@ -453,7 +453,8 @@ def peer(args: argparse.Namespace) -> dict[str, Any]:
 def writer(args: argparse.Namespace) -> dict[str, Any]:
     """Reopen the log, checkpoint it, then append until killed; print every acknowledgement."""
     from wenyuan.core.db import create_engine
-    from wenyuan.ledger import Log, tables
+    from wenyuan.ledger import Log
+    from wenyuan.ledger import _tables as tables  # a checkpoint row, written as the log would
 
     engine = create_engine(ledger_url(args.data_dir))
     started = time.perf_counter()
@@ -573,12 +574,14 @@ def kill_writer(args: argparse.Namespace) -> dict[str, Any]:
                 first_ack.set()
             elif line.startswith("checkpoint"):
                 checkpoint.set()
+        first_ack.set()  # the writer ended (or died): stop waiting for it
+        checkpoint.set()
 
     reader = threading.Thread(target=read)
     reader.start()
-    if not first_ack.wait(600):
+    if not first_ack.wait(600) or process.poll() is not None:
         process.kill()
-        raise SystemExit("the writer acknowledged nothing in 10 minutes")
+        raise SystemExit(f"the writer acknowledged nothing (exit code {process.poll()})")
     acking_since = time.perf_counter()
     checkpoint.wait(600)
     time.sleep(max(0.0, args.kill_after - (time.perf_counter() - acking_since)))
